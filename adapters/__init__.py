@@ -1,0 +1,1 @@
+"""Adapters: the outside world (OpenCV, ffmpeg, Ollama, files, CLI) behind the domain's ports."""

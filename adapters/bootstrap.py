@@ -1,0 +1,59 @@
+"""The composition root: builds the application from settings and wires adapters into ports.
+
+Nothing connects to a database or a server at import time; everything happens in :func:`build`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapters.keys import cipher_key
+from adapters.masker import OpenCVMasker
+from adapters.ollama_cleaner import OllamaFrameCleaner
+from adapters.probe import OpenCVProbe
+from adapters.settings import Settings
+from adapters.store import FileStore
+from domain.application import VideoLibrary
+from domain.importer import Importer
+from domain.pipeline import FallbackChain
+from domain.ports import FrameCleaner, Masker
+
+
+@dataclass(frozen=True)
+class Services:
+    """The wired application."""
+
+    settings: Settings
+    library: VideoLibrary
+    store: FileStore
+    chain: FallbackChain
+    importer: Importer
+
+
+def event_store_env(settings: Settings) -> dict[str, str]:
+    """eventsourcing's configuration: SQLite in the data dir, AES-encrypted, compressed."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(settings.event_store_path),
+        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+        "CIPHER_KEY": cipher_key(settings.data_dir, settings.cipher_key),
+        "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+    }
+
+
+def build(
+    settings: Settings, cleaner: FrameCleaner | None = None, masker: Masker | None = None
+) -> Services:
+    """Wire endoveil; tests may pass their own level adapters."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    library = VideoLibrary(env=event_store_env(settings))
+    store = FileStore(settings.data_dir)
+    cleaner = cleaner or OllamaFrameCleaner(
+        host=settings.ollama_host,
+        model=settings.ollama_model,
+        connect_timeout=settings.ollama_connect_timeout,
+        read_timeout=settings.ollama_read_timeout,
+    )
+    chain = FallbackChain(library, cleaner, masker or OpenCVMasker(), store)
+    importer = Importer(library, chain, store, OpenCVProbe())
+    return Services(settings, library, store, chain, importer)

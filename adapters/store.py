@@ -1,0 +1,96 @@
+"""The file store: originals in ``raw/``, outputs in ``anonymized/``, raw copies in ``quarantine/``.
+
+File names inside the data dir are the video id only: an input's own name may contain a
+patient's name, so it is never stored, logged or shown beyond the user who gave it.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import re
+import stat
+import uuid
+from pathlib import Path
+
+from adapters.atomic import copy_atomically, publish
+from domain.errors import InputRejected
+from domain.ports import Received
+from domain.video import video_id_for
+
+_CHUNK = 1 << 20
+_SAFE_EXTENSION = re.compile(r"^\.[a-z0-9]{1,5}$")
+
+
+class FileStore:
+    """Implements the ``VideoStore`` port on a data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+
+    def receive(self, source: str) -> Received:
+        """Hash ``source`` while copying it to ``raw/``, in one streaming pass.
+
+        The input is only read, never modified, moved or deleted.
+        """
+        path = Path(source)
+        _check_importable(path)
+        raw = self.data_dir / "raw"
+        raw.mkdir(parents=True, exist_ok=True)
+        incoming = raw / f".incoming-{uuid.uuid4().hex}.partial"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with open(path, "rb") as src, open(incoming, "wb") as dst:
+                while chunk := src.read(_CHUNK):
+                    digest.update(chunk)
+                    dst.write(chunk)
+                    size += len(chunk)
+            video_id = video_id_for(digest.hexdigest())
+            kept = next(raw.glob(f"{video_id}.*"), None)  # the same bytes, imported before
+            if kept is None:
+                kept = raw / f"{video_id}{_extension(path)}"
+                publish(incoming, kept)
+            original = f"raw/{kept.name}"
+        except PermissionError:
+            raise InputRejected("unreadable", "permission denied") from None
+        except IsADirectoryError:
+            raise InputRejected("is_directory", "is a directory, not a video file") from None
+        finally:
+            incoming.unlink(missing_ok=True)
+        return Received(digest.hexdigest(), size, original)
+
+    def locate(self, location: str) -> str:
+        """The absolute path of a stored location."""
+        return str(self.data_dir / location)
+
+    def anonymized_location(self, video_id: str) -> str:
+        """``anonymized/<video_id>.mp4``."""
+        return f"anonymized/{video_id}.mp4"
+
+    def quarantine(self, video_id: str, original: str) -> str:
+        """Copy the original to ``quarantine/<id>.NOT-ANONYMIZED<ext>``, atomically."""
+        location = f"quarantine/{video_id}.NOT-ANONYMIZED{Path(original).suffix}"
+        copy_atomically(self.data_dir / original, self.data_dir / location)
+        return location
+
+
+def _check_importable(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputRejected("missing_file", "no such file") from None
+    except PermissionError:
+        raise InputRejected("unreadable", "permission denied") from None
+    except OSError as error:
+        raise InputRejected("unreadable", os.strerror(error.errno or errno.EIO)) from None
+    if stat.S_ISDIR(mode):
+        raise InputRejected("is_directory", "is a directory, not a video file")
+    if not stat.S_ISREG(mode):
+        raise InputRejected("not_a_file", "is not a regular file")
+
+
+def _extension(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return suffix if _SAFE_EXTENSION.match(suffix) else ".bin"

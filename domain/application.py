@@ -1,0 +1,81 @@
+"""The application service: the commands a user or the pipeline may give."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+from domain.errors import VideoNotFound
+from domain.steps import Step
+from domain.video import Video, video_id_for
+
+_PAGE = 500
+
+
+class VideoLibrary(Application[UUID]):
+    """Every imported video, stored as its events."""
+
+    name = "endoveil"
+
+    def register(self, sha256: str, size: int, original: str) -> tuple[UUID, bool]:
+        """Record a video as received, unless the same bytes were imported before.
+
+        Returns:
+            The video id, and whether this call created the video.
+        """
+        video_id = video_id_for(sha256)
+        if self.exists(video_id):
+            return video_id, False
+        try:
+            self.save(Video(sha256=sha256, size=size, original=original))
+        except IntegrityError:  # a concurrent import of the same bytes won the race
+            return video_id, False
+        return video_id, True
+
+    def exists(self, video_id: UUID) -> bool:
+        """Whether a video with this id was ever imported."""
+        return video_id in self.repository
+
+    def get(self, video_id: UUID) -> Video:
+        """The current state of a video, rebuilt from its events.
+
+        Raises:
+            VideoNotFound: no such video.
+        """
+        try:
+            video: Video = self.repository.get(video_id)
+        except AggregateNotFoundError:
+            raise VideoNotFound(video_id) from None
+        return video
+
+    def apply(self, video_id: UUID, command: str, step: Step) -> Video:
+        """Give ``command`` to a video under the rulebook and store the event."""
+        video = self.get(video_id)
+        video.apply(command, step)
+        self.save(video)
+        return video
+
+    def history(self, video_id: UUID) -> Sequence[DomainEventProtocol[UUID]]:
+        """Every event of one video, oldest first."""
+        if not self.exists(video_id):
+            raise VideoNotFound(video_id)
+        return list(self.events.get(video_id))
+
+    def video_ids(self) -> Iterator[UUID]:
+        """Ids of all videos in import order, read page by page from the event log."""
+        topics = [get_topic(Video.Registered)]  # type: ignore[attr-defined]
+        position = 0
+        while True:
+            page = self.recorder.select_notifications(
+                position, _PAGE, topics=topics, inclusive_of_start=False
+            )
+            for notification in page:
+                yield UUID(str(notification.originator_id))
+            if len(page) < _PAGE:
+                return
+            position = page[-1].id

@@ -1,0 +1,117 @@
+"""The fallback chain: level 1 frame cleaning, level 2 basic masking, level 3 raw copy.
+
+An expected failure of a level is an event that moves the video on to the next level; it
+never escapes as an exception. The chain resumes from whatever state a video is in, so a
+run that was interrupted can be finished later.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from uuid import UUID
+
+from domain.application import VideoLibrary
+from domain.ports import FrameCleaner, LevelResult, Masker, VideoStore
+from domain.rulebook import TERMINAL_STATES, Level, State
+from domain.steps import Step
+from domain.video import Video
+
+log = logging.getLogger(__name__)
+
+RAW_COPY_LOG = "Fallback: Video will be imported without anonymization (raw copy used)"
+
+
+class FallbackChain:
+    """Runs one video through the levels until it is archived or failed."""
+
+    def __init__(
+        self,
+        library: VideoLibrary,
+        cleaner: FrameCleaner,
+        masker: Masker,
+        store: VideoStore,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._library = library
+        self._cleaner = cleaner
+        self._masker = masker
+        self._store = store
+        self._clock = clock
+
+    def run(self, video_id: UUID) -> Video:
+        """Advance the video until it reaches a terminal state; return it."""
+        video = self._library.get(video_id)
+        if video.state is State.RECEIVED:
+            video = self._library.apply(
+                video_id, "start_cleaning",
+                Step("chain_started", "The fallback chain started at level 1.", Level.FRAME_CLEANING),
+            )
+        while video.state not in TERMINAL_STATES:
+            video = self._advance(video)
+        return video
+
+    def _advance(self, video: Video) -> Video:
+        if video.state is State.FRAME_CLEANING:
+            return self._level(video, Level.FRAME_CLEANING, self._cleaner.clean, "fall_back")
+        if video.state is State.FALLBACK_BASIC:
+            return self._level(video, Level.FALLBACK_BASIC, self._masker.mask, "copy_raw")
+        return self._copy_raw(video)
+
+    def _level(
+        self,
+        video: Video,
+        level: Level,
+        work: Callable[[str, str, str], LevelResult],
+        on_failure: str,
+    ) -> Video:
+        target = self._store.anonymized_location(str(video.id))
+        started = self._clock()
+        result = self._attempt(video.id, level, work, target)
+        seconds = self._clock() - started
+        step = Step(result.reason, result.detail, level, seconds, result.versions)
+        if result.succeeded:
+            log.info("video %s anonymized at level %s", video.id, level.value)
+            return self._library.apply(video.id, "archive", replace(step, output=target))
+        log.warning("video %s: level %s failed: %s", video.id, level.value, result.reason)
+        if video.output is not None and level is Level.FRAME_CLEANING:
+            # A reprocessing run that did not do better keeps what the video already had.
+            kept = Step(result.reason, result.detail, video.level, seconds, result.versions)
+            return self._library.apply(video.id, "archive", replace(kept, output=video.output))
+        return self._library.apply(video.id, on_failure, step)
+
+    def _attempt(
+        self, video_id: UUID, level: Level, work: Callable[[str, str, str], LevelResult], target: str
+    ) -> LevelResult:
+        video = self._library.get(video_id)
+        source = self._store.locate(video.original)
+        try:
+            return work(str(video_id), source, self._store.locate(target))
+        except Exception as error:  # a bug in one level must not stop the next one
+            log.exception("video %s: level %s crashed", video_id, level.value)
+            name = type(error).__name__
+            return LevelResult.failed("unexpected_error", f"Level {level.value} crashed ({name}).")
+
+    def _copy_raw(self, video: Video) -> Video:
+        log.warning("%s: video %s", RAW_COPY_LOG, video.id)
+        started = self._clock()
+        try:
+            location = self._store.quarantine(str(video.id), video.original)
+        except OSError as error:
+            step = Step(
+                "quarantine_failed",
+                f"The raw copy could not be written ({type(error).__name__}); the original is kept.",
+                Level.RAW_COPIED,
+                self._clock() - started,
+            )
+            return self._library.apply(video.id, "fail", step)
+        step = Step(
+            "raw_copy_quarantined",
+            "No level could anonymize the video; the raw copy is quarantined, not anonymized.",
+            Level.RAW_COPIED,
+            self._clock() - started,
+            output=location,
+        )
+        return self._library.apply(video.id, "archive", step)

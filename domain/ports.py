@@ -1,0 +1,119 @@
+"""Ports: the small roles the pipeline needs from the outside world.
+
+Adapters implement them; tests use fakes (``tests/fakes.py``). Paths cross the ports as
+plain strings so that the domain knows no filesystem layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class LevelResult:
+    """What one level of the chain did to one video.
+
+    Attributes:
+        succeeded: the level wrote a complete, verified, anonymized output.
+        reason: machine-readable code (``ollama_unavailable``, ``roi_uncertain``...).
+        detail: one short human sentence, never patient data.
+        versions: what ran (``masking_profile``, ``ffmpeg``, ``ocr``, ``model``...).
+        output: path of the written output when ``succeeded``.
+    """
+
+    succeeded: bool
+    reason: str
+    detail: str
+    versions: dict[str, str] = field(default_factory=dict)
+    output: str | None = None
+
+    @classmethod
+    def ok(
+        cls, output: str, reason: str, detail: str, versions: dict[str, str] | None = None
+    ) -> LevelResult:
+        """A level that produced ``output``."""
+        return cls(True, reason, detail, dict(versions or {}), output)
+
+    @classmethod
+    def failed(cls, reason: str, detail: str, versions: dict[str, str] | None = None) -> LevelResult:
+        """A level that ended without output, for ``reason``."""
+        return cls(False, reason, detail, dict(versions or {}))
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a quick look at a file says about it as a video."""
+
+    readable: bool
+    reason: str = ""
+    detail: str = ""
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+    frames: int = 0
+
+
+class FrameCleaner(Protocol):
+    """Level 1: find text on frames, classify it with a language model, mask it."""
+
+    def clean(self, video_id: str, source: str, target: str) -> LevelResult:
+        """Write an anonymized copy of ``source`` to ``target`` or say why not."""
+        ...
+
+
+class Masker(Protocol):
+    """Level 2: deterministic masking of everything outside the endoscope image."""
+
+    def mask(self, video_id: str, source: str, target: str) -> LevelResult:
+        """Write a masked copy of ``source`` to ``target`` or say why not."""
+        ...
+
+
+class VideoProbe(Protocol):
+    """Tells whether a file is a decodable video, without reading it whole."""
+
+    def probe(self, path: str) -> Probe:
+        """Look at ``path``; never raises for bad content."""
+        ...
+
+
+@dataclass(frozen=True)
+class Received:
+    """An input file taken in: its content hash, its size and where the original is kept."""
+
+    sha256: str
+    size: int
+    original: str
+
+
+class VideoStore(Protocol):
+    """Where originals, anonymized outputs and quarantined raw copies live.
+
+    Locations are relative names (``raw/<id>.mp4``) that :meth:`locate` resolves, so that
+    events never hold a machine's absolute paths or an input's file name.
+    """
+
+    def receive(self, source: str) -> Received:
+        """Hash ``source`` in a stream and keep an unmodified copy of it as the original.
+
+        Raises:
+            InputRejected: the path is missing, a directory or unreadable.
+        """
+        ...
+
+    def locate(self, location: str) -> str:
+        """The absolute path of a stored location."""
+        ...
+
+    def anonymized_location(self, video_id: str) -> str:
+        """Where the anonymized output of a video goes."""
+        ...
+
+    def quarantine(self, video_id: str, original: str) -> str:
+        """Copy the original into quarantine atomically, marked not anonymized.
+
+        Raises:
+            OSError: the copy could not be made (the pipeline records it as ``failed``).
+        """
+        ...

@@ -1,0 +1,28 @@
+"""What a command says about itself: the payload every transition event carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain.rulebook import Level
+
+
+@dataclass(frozen=True)
+class Step:
+    """Why and how a video moved.
+
+    Attributes:
+        reason: machine-readable code (``ollama_unavailable``, ``masked``...).
+        detail: one short human sentence, never patient data.
+        level: the level of the chain this step concerns, if any.
+        seconds: how long the work behind this step took.
+        versions: what ran (masking profile, OCR engine, model, ffmpeg...).
+        output: the file this step produced or kept, if any.
+    """
+
+    reason: str
+    detail: str
+    level: Level | None = None
+    seconds: float = 0.0
+    versions: dict[str, str] = field(default_factory=dict)
+    output: str | None = None

@@ -1,0 +1,46 @@
+"""The status badge a user sees next to a video."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Colour(StrEnum):
+    """Badge colours."""
+
+    GREEN = "green"
+    ORANGE = "orange"
+    GREY = "grey"
+    RED = "red"
+
+
+@dataclass(frozen=True)
+class Badge:
+    """Text, colour and, for raw videos, the warning to show."""
+
+    text: str
+    colour: Colour
+    warning: str | None = None
+
+
+ANONYMIZED = "Anonymized"
+RAW = "Raw (Not Anonymized)"
+PROCESSING = "Processing"
+FAILED = "Import failed"
+
+
+def badge_for(state: str, anonymized: bool, reasons: list[str]) -> Badge:
+    """The badge of a video in ``state``; ``reasons`` say why levels fell back."""
+    if state == "failed":
+        return Badge(FAILED, Colour.RED)
+    if state != "archived":
+        return Badge(PROCESSING, Colour.GREY)
+    if anonymized:
+        return Badge(ANONYMIZED, Colour.GREEN)
+    why = ", ".join(reasons) or "an unknown reason"
+    warning = (
+        f"This video was imported without anonymization due to {why}. "
+        "Please review before sharing."
+    )
+    return Badge(RAW, Colour.ORANGE, warning)

@@ -1,0 +1,13 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.application import VideoLibrary
+
+
+@pytest.fixture
+def library() -> VideoLibrary:
+    """An in-memory event store (unit tests)."""
+    return VideoLibrary(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})

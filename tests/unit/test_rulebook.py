@@ -1,0 +1,78 @@
+"""The rulebook: no command sequence reaches an undeclared state or skips the chain."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.errors import TransitionNotAllowed
+from domain.rulebook import COMMANDS, TABLE, Level, State, mermaid, next_state
+from domain.steps import Step
+from domain.video import Video
+
+ALLOWED = {(trigger, source): dest for trigger, source, dest in TABLE}
+LEVEL_OF = {"fall_back": Level.FRAME_CLEANING, "copy_raw": Level.FALLBACK_BASIC}
+
+
+def _step(command: str, state: State) -> Step:
+    if command == "archive":
+        level = Level(state.value) if state.value in set(Level) else Level.FALLBACK_BASIC
+        return Step("done", "Done.", level, 0.1, {"x": "1"}, "anonymized/x.mp4")
+    return Step(f"{command}_reason", "Because.", LEVEL_OF.get(command), 0.1)
+
+
+def test_every_state_and_command_is_in_the_table() -> None:
+    assert {source for _, source, _ in TABLE} | {dest for _, _, dest in TABLE} == set(State)
+    assert set(COMMANDS) == {
+        "start_cleaning", "fall_back", "copy_raw", "archive", "fail", "retry", "reprocess",
+    }
+
+
+def test_a_string_state_is_coerced_to_the_enum() -> None:
+    assert next_state("start_cleaning", "received") is State.FRAME_CLEANING
+
+
+def test_an_unknown_command_is_refused() -> None:
+    with pytest.raises(TransitionNotAllowed, match="'explode' is not allowed"):
+        next_state("explode", State.RECEIVED)
+
+
+@given(st.lists(st.sampled_from([*COMMANDS, "explode"]), max_size=40))
+def test_no_sequence_reaches_an_undeclared_state_or_skips_the_chain(commands: list[str]) -> None:
+    video = Video(sha256="ab" * 32, size=1, original="raw/x.mp4")
+    path = [video.state]
+    for command in commands:
+        before = video.state
+        if (command, before) not in ALLOWED:
+            with pytest.raises(TransitionNotAllowed):
+                video.apply(command, _step(command, before))
+            assert video.state is before
+            continue
+        video.apply(command, _step(command, before))
+        assert video.state is ALLOWED[command, before]
+        path.append(video.state)
+    # The chain is never skipped: each level is entered only from the level above it.
+    for previous, current in zip(path, path[1:], strict=False):
+        if current is State.FALLBACK_BASIC:
+            assert previous is State.FRAME_CLEANING
+        if current is State.RAW_COPIED:
+            assert previous is State.FALLBACK_BASIC
+        if current is State.FRAME_CLEANING:
+            assert previous in (State.RECEIVED, State.ARCHIVED)
+    assert all(isinstance(state, State) for state in path)
+
+
+def test_a_raw_copy_cannot_be_archived_as_anonymized() -> None:
+    video = Video(sha256="cd" * 32, size=1, original="raw/x.mp4")
+    for command in ("start_cleaning", "fall_back", "copy_raw"):
+        video.apply(command, _step(command, video.state))
+    with pytest.raises(ValueError, match="raw copy"):
+        video.apply("archive", Step("x", "y", Level.FALLBACK_BASIC, 0, {}, "anonymized/x.mp4"))
+    assert video.state is State.RAW_COPIED
+
+
+def test_mermaid_has_one_arrow_per_row() -> None:
+    text = mermaid()
+    for trigger, source, dest in TABLE:
+        assert f"{source.value} --> {dest.value}: {trigger}" in text
