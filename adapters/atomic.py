@@ -26,7 +26,7 @@ def fsync_dir(directory: Path) -> None:
 
 
 def publish(temp: Path, target: Path) -> None:
-    """fsync ``temp``, rename it onto ``target``, fsync the directory."""
+    """Fsync ``temp``, rename it onto ``target``, fsync the directory."""
     with open(temp, "rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(temp, target)
@@ -50,6 +50,5 @@ def atomic_target(target: Path) -> Iterator[Path]:
 
 def copy_atomically(source: Path, target: Path) -> None:
     """Stream-copy ``source`` to ``target`` through a temp file; never reads it whole."""
-    with atomic_target(target) as temp:
-        with open(source, "rb") as src, open(temp, "wb") as dst:
-            shutil.copyfileobj(src, dst, _CHUNK)
+    with atomic_target(target) as temp, open(source, "rb") as src, open(temp, "wb") as dst:
+        shutil.copyfileobj(src, dst, _CHUNK)

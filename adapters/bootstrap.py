@@ -31,7 +31,7 @@ class Services:
 
 
 def event_store_env(settings: Settings) -> dict[str, str]:
-    """eventsourcing's configuration: SQLite in the data dir, AES-encrypted, compressed."""
+    """Eventsourcing's configuration: SQLite in the data dir, AES-encrypted, compressed."""
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(settings.event_store_path),

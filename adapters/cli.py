@@ -48,7 +48,8 @@ def _context(ctx: typer.Context) -> Context:
 def main_options(
     ctx: typer.Context,
     data_dir: Annotated[
-        Path | None, typer.Option(help="Data directory (default ./endoveil-data or $ENDOVEIL_DATA_DIR).")
+        Path | None,
+        typer.Option(help="Data directory (default ./endoveil-data or $ENDOVEIL_DATA_DIR)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also log to stderr.")] = False,
 ) -> None:

@@ -46,8 +46,11 @@ class FallbackChain:
         video = self._library.get(video_id)
         if video.state is State.RECEIVED:
             video = self._library.apply(
-                video_id, "start_cleaning",
-                Step("chain_started", "The fallback chain started at level 1.", Level.FRAME_CLEANING),
+                video_id,
+                "start_cleaning",
+                Step(
+                    "chain_started", "The fallback chain started at level 1.", Level.FRAME_CLEANING
+                ),
             )
         while video.state not in TERMINAL_STATES:
             video = self._advance(video)
@@ -83,7 +86,11 @@ class FallbackChain:
         return self._library.apply(video.id, on_failure, step)
 
     def _attempt(
-        self, video_id: UUID, level: Level, work: Callable[[str, str, str], LevelResult], target: str
+        self,
+        video_id: UUID,
+        level: Level,
+        work: Callable[[str, str, str], LevelResult],
+        target: str,
     ) -> LevelResult:
         video = self._library.get(video_id)
         source = self._store.locate(video.original)
@@ -102,7 +109,7 @@ class FallbackChain:
         except OSError as error:
             step = Step(
                 "quarantine_failed",
-                f"The raw copy could not be written ({type(error).__name__}); the original is kept.",
+                f"The raw copy could not be written ({type(error).__name__}); original kept.",
                 Level.RAW_COPIED,
                 self._clock() - started,
             )

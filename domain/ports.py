@@ -36,7 +36,9 @@ class LevelResult:
         return cls(True, reason, detail, dict(versions or {}), output)
 
     @classmethod
-    def failed(cls, reason: str, detail: str, versions: dict[str, str] | None = None) -> LevelResult:
+    def failed(
+        cls, reason: str, detail: str, versions: dict[str, str] | None = None
+    ) -> LevelResult:
         """A level that ended without output, for ``reason``."""
         return cls(False, reason, detail, dict(versions or {}))
 

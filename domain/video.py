@@ -75,8 +75,13 @@ class Video(Aggregate):
     EVENTS: ClassVar[dict[str, type[Transitioned]]] = {
         cls.command: cls
         for cls in (
-            CleaningStarted, FellBack, RawCopyStarted, Archived, Failed,
-            RetryRequested, ReprocessRequested,
+            CleaningStarted,
+            FellBack,
+            RawCopyStarted,
+            Archived,
+            Failed,
+            RetryRequested,
+            ReprocessRequested,
         )
     }
 

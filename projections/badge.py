@@ -40,7 +40,6 @@ def badge_for(state: str, anonymized: bool, reasons: list[str]) -> Badge:
         return Badge(ANONYMIZED, Colour.GREEN)
     why = ", ".join(reasons) or "an unknown reason"
     warning = (
-        f"This video was imported without anonymization due to {why}. "
-        "Please review before sharing."
+        f"This video was imported without anonymization due to {why}. Please review before sharing."
     )
     return Badge(RAW, Colour.ORANGE, warning)

@@ -17,7 +17,10 @@ VIDEO = b"synthetic video bytes"
 
 
 def _importer(
-    library: VideoLibrary, cleaner: FakeLevel, masker: FakeLevel, store: FakeStore | None = None,
+    library: VideoLibrary,
+    cleaner: FakeLevel,
+    masker: FakeLevel,
+    store: FakeStore | None = None,
     probe: FakeProbe | None = None,
 ) -> tuple[Importer, FakeStore]:
     store = store or FakeStore({"in.mp4": VIDEO})
@@ -33,7 +36,9 @@ def test_level_one_success_archives_anonymized(library: VideoLibrary) -> None:
     importer, _ = _importer(library, succeeding("cleaned"), failing("unused"))
     report = importer.import_file("in.mp4")
     assert (report.state, report.level, report.anonymized) == (
-        State.ARCHIVED, Level.FRAME_CLEANING, True,
+        State.ARCHIVED,
+        Level.FRAME_CLEANING,
+        True,
     )
     assert report.output == f"anonymized/{report.video_id}.mp4"
     assert _events(library, report.video_id) == ["Registered", "CleaningStarted", "Archived"]
@@ -44,7 +49,9 @@ def test_ollama_stopped_falls_back_to_basic_masking(library: VideoLibrary) -> No
     importer, _ = _importer(library, cleaner, masker)
     report = importer.import_file("in.mp4")
     assert (report.state, report.level, report.anonymized) == (
-        State.ARCHIVED, Level.FALLBACK_BASIC, True,
+        State.ARCHIVED,
+        Level.FALLBACK_BASIC,
+        True,
     )
     history = list(library.history(report.video_id))  # type: ignore[arg-type]
     fell_back = history[2]
@@ -61,7 +68,10 @@ def test_both_levels_failing_quarantines_a_raw_copy(
     importer, store = _importer(library, failing("ocr_engine_missing"), failing("roi_uncertain"))
     report = importer.import_file("in.mp4")
     assert (report.state, report.level, report.anonymized, report.output) == (
-        State.ARCHIVED, Level.RAW_COPIED, False, None,
+        State.ARCHIVED,
+        Level.RAW_COPIED,
+        False,
+        None,
     )
     video = library.get(report.video_id)  # type: ignore[arg-type]
     assert (video.level, video.anonymized) == (Level.RAW_COPIED, False)
@@ -77,7 +87,9 @@ def test_a_quarantine_that_cannot_be_written_fails_the_video(library: VideoLibra
     importer, _ = _importer(library, failing("ollama_unavailable"), failing("roi_uncertain"), store)
     report = importer.import_file("in.mp4")
     assert (report.state, report.reason, report.imported) == (
-        State.FAILED, "quarantine_failed", False,
+        State.FAILED,
+        "quarantine_failed",
+        False,
     )
 
 
@@ -122,7 +134,6 @@ def test_a_file_that_is_not_a_video_fails_with_its_reason(library: VideoLibrary)
 
 def test_an_interrupted_run_resumes_where_it_stopped(library: VideoLibrary) -> None:
     cleaner, masker = failing("ollama_unavailable"), succeeding()
-    importer, _ = _importer(library, cleaner, masker)
     video_id, _ = library.register("ef" * 32, 1, "raw/x.mp4")
     library.apply(video_id, "start_cleaning", Step("chain_started", "Started."))
     library.apply(video_id, "fall_back", Step("ollama_unavailable", "Down.", Level.FRAME_CLEANING))
@@ -145,7 +156,9 @@ def test_reprocessing_keeps_both_runs(
     library.apply(first.video_id, "reprocess", Step("ollama_back", "Ollama is reachable again."))
     video = FallbackChain(library, level_one, failing("unused"), store).run(first.video_id)
     assert (video.state, video.level, video.anonymized) == (
-        State.ARCHIVED, expected_level, anonymized,
+        State.ARCHIVED,
+        expected_level,
+        anonymized,
     )
     names = _events(library, first.video_id)
     assert names.count("Archived") == 2 and "ReprocessRequested" in names

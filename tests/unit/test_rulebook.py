@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,7 +27,13 @@ def _step(command: str, state: State) -> Step:
 def test_every_state_and_command_is_in_the_table() -> None:
     assert {source for _, source, _ in TABLE} | {dest for _, _, dest in TABLE} == set(State)
     assert set(COMMANDS) == {
-        "start_cleaning", "fall_back", "copy_raw", "archive", "fail", "retry", "reprocess",
+        "start_cleaning",
+        "fall_back",
+        "copy_raw",
+        "archive",
+        "fail",
+        "retry",
+        "reprocess",
     }
 
 
@@ -53,7 +61,7 @@ def test_no_sequence_reaches_an_undeclared_state_or_skips_the_chain(commands: li
         assert video.state is ALLOWED[command, before]
         path.append(video.state)
     # The chain is never skipped: each level is entered only from the level above it.
-    for previous, current in zip(path, path[1:], strict=False):
+    for previous, current in itertools.pairwise(path):
         if current is State.FALLBACK_BASIC:
             assert previous is State.FRAME_CLEANING
         if current is State.RAW_COPIED:

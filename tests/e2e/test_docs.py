@@ -1,0 +1,27 @@
+"""README.md tells the truth: the diagram is the rulebook's, the set-up commands are the CI's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from domain.rulebook import mermaid
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def test_the_readme_diagram_is_generated_from_the_rulebook() -> None:
+    blocks = re.findall(r"```mermaid\n(.*?)\n```", README, re.S)
+    assert blocks == [mermaid()], "run `endoveil diagram` and paste it into README.md"
+
+
+def test_the_readme_has_two_setup_commands_and_ci_runs_the_test_one() -> None:
+    setup = README.split("## Set-up on a fresh machine", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.*?)\n```", setup, re.S)
+    assert len(commands) == 2
+    demo, tests = commands
+    assert demo.endswith("endoveil demo")
+    assert "pytest" in tests
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert tests in ci.splitlines()
