@@ -53,6 +53,7 @@ def build(
         model=settings.ollama_model,
         connect_timeout=settings.ollama_connect_timeout,
         read_timeout=settings.ollama_read_timeout,
+        ocr_engine=settings.ocr_engine,
     )
     chain = FallbackChain(library, cleaner, masker or OpenCVMasker(), store)
     importer = Importer(library, chain, store, OpenCVProbe())

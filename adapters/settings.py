@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     ollama_model: str = "qwen2.5:1.5b-instruct"
     ollama_connect_timeout: float = Field(default=2.0, gt=0, le=2.0)
     ollama_read_timeout: float = Field(default=10.0, gt=0)
+    ocr_engine: str = "rapidocr_onnxruntime"
 
     @property
     def event_store_path(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.application import VideoLibrary
+from tests.fake_ollama import fake_ollama  # noqa: F401  (a fixture for every test)
 
 
 @pytest.fixture
