@@ -34,7 +34,9 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_ollama_stopped_falls_back_to_basic_masking(tmp_path: Path, videos: dict[str, Path]) -> None:
+def test_ollama_stopped_falls_back_to_basic_masking(
+    tmp_path: Path, videos: dict[str, Path]
+) -> None:
     source = videos["olympus"]
     before = _sha(source)
     run = endoveil(tmp_path, "import", str(source), "--json")
@@ -65,7 +67,9 @@ def test_level_one_engine_missing_falls_back(
     assert run.code == 0, run.err
     [result] = run.json_lines()
     assert (result["state"], result["level"], result["anonymized"]) == (
-        "archived", "fallback_basic", True,
+        "archived",
+        "fallback_basic",
+        True,
     )
     audit = endoveil(tmp_path, "audit", result["video_id"], "--json")
     assert '"reason": "ocr_engine_missing"' in audit.out
@@ -80,7 +84,10 @@ def test_both_levels_failing_keeps_a_quarantined_raw_copy(
     assert run.code == 0, run.err  # imported, degraded: not a failure
     [result] = run.json_lines()
     assert (result["state"], result["level"], result["anonymized"], result["output"]) == (
-        "archived", "raw_copied", False, None,
+        "archived",
+        "raw_copied",
+        False,
+        None,
     )
     video_id = result["video_id"]
     quarantined = tmp_path / "quarantine" / f"{video_id}.NOT-ANONYMIZED.mp4"
