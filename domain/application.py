@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -22,8 +23,12 @@ class VideoLibrary(Application[UUID]):
 
     name = "endoveil"
 
-    def register(self, sha256: str, size: int, original: str) -> tuple[UUID, bool]:
+    def register(
+        self, sha256: str, size: int, original: str, received_at: datetime | None = None
+    ) -> tuple[UUID, bool]:
         """Record a video as received, unless the same bytes were imported before.
+
+        ``received_at`` is when the file came in (now, unless a caller knows better).
 
         Returns:
             The video id, and whether this call created the video.
@@ -32,7 +37,8 @@ class VideoLibrary(Application[UUID]):
         if self.exists(video_id):
             return video_id, False
         try:
-            self.save(Video(sha256=sha256, size=size, original=original))
+            received_at = received_at or datetime.now(UTC)
+            self.save(Video(sha256=sha256, size=size, original=original, received_at=received_at))
         except IntegrityError:  # a concurrent import of the same bytes won the race
             return video_id, False
         return video_id, True

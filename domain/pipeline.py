@@ -74,14 +74,21 @@ class FallbackChain:
         started = self._clock()
         result = self._attempt(video.id, level, work, target)
         seconds = self._clock() - started
-        step = Step(result.reason, result.detail, level, seconds, result.versions)
+        step = Step(
+            result.reason,
+            result.detail,
+            level,
+            seconds,
+            result.versions,
+            verification=result.verification,
+        )
         if result.succeeded:
             log.info("video %s anonymized at level %s", video.id, level.value)
             return self._library.apply(video.id, "archive", replace(step, output=target))
         log.warning("video %s: level %s failed: %s", video.id, level.value, result.reason)
         if video.output is not None and level is Level.FRAME_CLEANING:
             # A reprocessing run that did not do better keeps what the video already had.
-            kept = Step(result.reason, result.detail, video.level, seconds, result.versions)
+            kept = replace(step, level=video.level)
             return self._library.apply(video.id, "archive", replace(kept, output=video.output))
         return self._library.apply(video.id, on_failure, step)
 

@@ -20,6 +20,8 @@ class LevelResult:
         detail: one short human sentence, never patient data.
         versions: what ran (``masking_profile``, ``ffmpeg``, ``ocr``, ``model``...).
         output: path of the written output when ``succeeded``.
+        verification: the level's check of its own output: ``passed``, ``failed`` or None
+            when the level did not get as far as checking.
     """
 
     succeeded: bool
@@ -27,20 +29,25 @@ class LevelResult:
     detail: str
     versions: dict[str, str] = field(default_factory=dict)
     output: str | None = None
+    verification: str | None = None
 
     @classmethod
     def ok(
         cls, output: str, reason: str, detail: str, versions: dict[str, str] | None = None
     ) -> LevelResult:
-        """A level that produced ``output``."""
-        return cls(True, reason, detail, dict(versions or {}), output)
+        """A level that produced ``output`` and checked it."""
+        return cls(True, reason, detail, dict(versions or {}), output, "passed")
 
     @classmethod
     def failed(
-        cls, reason: str, detail: str, versions: dict[str, str] | None = None
+        cls,
+        reason: str,
+        detail: str,
+        versions: dict[str, str] | None = None,
+        verification: str | None = None,
     ) -> LevelResult:
         """A level that ended without output, for ``reason``."""
-        return cls(False, reason, detail, dict(versions or {}))
+        return cls(False, reason, detail, dict(versions or {}), None, verification)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ class Step:
         seconds: how long the work behind this step took.
         versions: what ran (masking profile, OCR engine, model, ffmpeg...).
         output: the file this step produced or kept, if any.
+        verification: the level's check of its own output (``passed``/``failed``), if any.
     """
 
     reason: str
@@ -26,3 +27,4 @@ class Step:
     seconds: float = 0.0
     versions: dict[str, str] = field(default_factory=dict)
     output: str | None = None
+    verification: str | None = None

@@ -7,6 +7,7 @@ Event bodies are deterministic: clocks and measurements are passed in as argumen
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -37,6 +38,7 @@ class Video(Aggregate):
         seconds: float
         versions: dict[str, Any]
         output: str | None
+        verification: str | None
 
         def apply(self, aggregate: Any) -> None:
             """Move ``aggregate`` as the rulebook says (replays use the same rule)."""
@@ -91,7 +93,8 @@ class Video(Aggregate):
         return video_id_for(sha256)
 
     @event("Registered")
-    def __init__(self, sha256: str, size: int, original: str) -> None:
+    def __init__(self, sha256: str, size: int, original: str, received_at: datetime) -> None:
+        self.received_at = received_at
         self.sha256 = sha256
         self.size = size
         self.original = original
@@ -124,4 +127,5 @@ class Video(Aggregate):
             seconds=round(step.seconds, 6),
             versions=dict(step.versions),
             output=step.output,
+            verification=step.verification,
         )

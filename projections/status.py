@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.rulebook import State, next_state
+from domain.rulebook import Level, State, next_state
 from projections.badge import Badge, badge_for
 
 
@@ -22,29 +22,54 @@ class Attempt:
 
 @dataclass
 class VideoStatus:
-    """What the status badge and ``endoveil status`` show for one video."""
+    """What the badge, ``endoveil status`` and the compliance report show for one video."""
 
     video_id: str
+    imported_at: datetime | None = None
+    updated_at: datetime | None = None
     state: State = State.RECEIVED
     level: str | None = None
     anonymized: bool = False
     output: str | None = None
     reason: str = "received"
     detail: str = ""
-    imported_at: datetime | None = None
-    updated_at: datetime | None = None
     fallbacks: list[Attempt] = field(default_factory=list)
+    reprocessed: int = 0
+    verification: str | None = None
 
     @property
     def badge(self) -> Badge:
         """The badge for the current state."""
         return badge_for(self.state, self.anonymized, [a.reason for a in self.fallbacks])
 
+    def apply(self, event: Any) -> None:
+        """Move this status on by one of the video's events."""
+        self.updated_at = event.timestamp
+        command = getattr(event, "command", None)
+        if command is None:  # Registered
+            self.imported_at = event.received_at
+            return
+        self.state = next_state(command, self.state)
+        self.reason, self.detail = event.reason, event.detail
+        if command == "start_cleaning":  # a new run of the chain (a reprocess keeps the old)
+            self.fallbacks = []
+        elif command == "reprocess":
+            self.reprocessed += 1
+        elif command in ("fall_back", "copy_raw"):
+            self.fallbacks.append(Attempt(event.level, event.reason, event.seconds))
+        elif command == "archive":
+            self.level = event.level
+            self.anonymized = event.level != Level.RAW_COPIED
+            self.output = event.output if self.anonymized else None
+            self.verification = event.verification
+
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dict; holds no patient data."""
         badge = self.badge
         return {
             "video_id": self.video_id,
+            "imported_at": _iso(self.imported_at),
+            "updated_at": _iso(self.updated_at),
             "state": self.state.value,
             "level": self.level,
             "anonymized": self.anonymized,
@@ -55,28 +80,18 @@ class VideoStatus:
             "badge_colour": badge.colour.value,
             "warning": badge.warning,
             "fallbacks": [vars(a) for a in self.fallbacks],
-            "imported_at": self.imported_at.isoformat() if self.imported_at else None,
-            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "reprocessed": self.reprocessed,
+            "verification": self.verification,
         }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def fold(video_id: str, events: Iterable[Any]) -> VideoStatus:
     """Replay one video's events into its status."""
     status = VideoStatus(video_id)
     for event in events:
-        status.updated_at = event.timestamp
-        command = getattr(event, "command", None)
-        if command is None:  # the Registered event
-            status.imported_at = event.timestamp
-            continue
-        status.state = next_state(command, status.state)
-        status.reason, status.detail = event.reason, event.detail
-        if command == "start_cleaning":  # a new run of the chain (a reprocess keeps the old)
-            status.fallbacks = []
-        elif command in ("fall_back", "copy_raw"):
-            status.fallbacks.append(Attempt(event.level, event.reason, event.seconds))
-        if command == "archive":
-            status.level = event.level
-            status.anonymized = event.level != "raw_copied"
-            status.output = event.output if status.anonymized else None
+        status.apply(event)
     return status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,8 @@ from domain.errors import TransitionNotAllowed
 from domain.rulebook import COMMANDS, TABLE, Level, State, mermaid, next_state
 from domain.steps import Step
 from domain.video import Video
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 ALLOWED = {(trigger, source): dest for trigger, source, dest in TABLE}
 LEVEL_OF = {"fall_back": Level.FRAME_CLEANING, "copy_raw": Level.FALLBACK_BASIC}
@@ -48,7 +51,7 @@ def test_an_unknown_command_is_refused() -> None:
 
 @given(st.lists(st.sampled_from([*COMMANDS, "explode"]), max_size=40))
 def test_no_sequence_reaches_an_undeclared_state_or_skips_the_chain(commands: list[str]) -> None:
-    video = Video(sha256="ab" * 32, size=1, original="raw/x.mp4")
+    video = Video(sha256="ab" * 32, size=1, original="raw/x.mp4", received_at=NOW)
     path = [video.state]
     for command in commands:
         before = video.state
@@ -72,7 +75,7 @@ def test_no_sequence_reaches_an_undeclared_state_or_skips_the_chain(commands: li
 
 
 def test_a_raw_copy_cannot_be_archived_as_anonymized() -> None:
-    video = Video(sha256="cd" * 32, size=1, original="raw/x.mp4")
+    video = Video(sha256="cd" * 32, size=1, original="raw/x.mp4", received_at=NOW)
     for command in ("start_cleaning", "fall_back", "copy_raw"):
         video.apply(command, _step(command, video.state))
     with pytest.raises(ValueError, match="raw copy"):

@@ -1,0 +1,89 @@
+"""A quick look at a file as a video: header, first frame, last frame. Never a full decode."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import cv2
+
+from adapters.frames import info_of
+from domain.ports import Probe
+
+log = logging.getLogger(__name__)
+
+
+def _unreadable(reason: str, detail: str) -> Probe:
+    return Probe(readable=False, reason=reason, detail=detail)
+
+
+def last_frame_decodes(capture: cv2.VideoCapture, declared: int) -> bool:
+    """Tell whether the last declared frame can be decoded.
+
+    On a truncated file OpenCV's seek lands on the last decodable frame and still reports
+    success, so the position after the read is what tells: it must be past the end.
+
+    """
+    capture.set(cv2.CAP_PROP_POS_FRAMES, declared - 1)
+    ok, _ = capture.read()
+    return bool(ok) and capture.get(cv2.CAP_PROP_POS_FRAMES) >= declared
+
+
+class OpenCVProbe:
+    """``VideoProbe`` with OpenCV: reads the header, the first and the last frame.
+
+    Cost: opening plus decoding from the last keyframe to the end (at most one GOP).
+    The file is opened read-only and never modified.
+    """
+
+    def probe(self, path: str) -> Probe:
+        """Look at ``path``; never raises for bad content.
+
+        Returns:
+            ``Probe(readable=True, width=..., height=..., fps=..., frames=...)`` or a probe
+            with reason ``empty_file``, ``not_a_video``, ``no_frames`` or ``truncated_video``.
+
+        """
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            return _unreadable("not_a_video", "The file does not exist or cannot be read.")
+        if size == 0:
+            return _unreadable("empty_file", "The file is empty (0 bytes).")
+        capture = cv2.VideoCapture(path)
+        try:
+            return self._look(capture)
+        except cv2.error as err:  # bad content must not escape as an exception
+            log.debug("OpenCV failed while probing: %s", err.code)
+            return _unreadable("not_a_video", "OpenCV failed while reading the file.")
+        finally:
+            capture.release()
+
+    def _look(self, capture: cv2.VideoCapture) -> Probe:
+        if not capture.isOpened():
+            return _unreadable("not_a_video", "The file cannot be opened as a video.")
+        info = info_of(capture)
+        if info.width <= 0 or info.height <= 0 or info.fps <= 0 or info.frames <= 0:
+            return _unreadable(
+                "no_frames",
+                f"The video declares {info.frames} frames of {info.width}x{info.height} "
+                f"at {info.fps:g} fps.",
+            )
+        first_ok, _ = capture.read()
+        if not first_ok:
+            return _unreadable(
+                "truncated_video",
+                f"The header declares {info.frames} frames but the first cannot be decoded.",
+            )
+        if not last_frame_decodes(capture, info.frames):
+            return _unreadable(
+                "truncated_video",
+                f"The header declares {info.frames} frames but the last cannot be decoded.",
+            )
+        return Probe(
+            readable=True,
+            width=info.width,
+            height=info.height,
+            fps=info.fps,
+            frames=info.frames,
+        )

@@ -1,0 +1,83 @@
+"""OpenCVProbe on good, empty, garbage and truncated files; it never modifies them."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adapters.probe import OpenCVProbe
+from adapters.synthetic import SyntheticVideo, circle_layout, make_video
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory: pytest.TempPathFactory) -> SyntheticVideo:
+    folder = tmp_path_factory.mktemp("probe")
+    return make_video(folder / "Mustermann_Erika.mp4", circle_layout(640, 360), seconds=1.0)
+
+
+def probe_unchanged(path: Path) -> tuple[bool, str, str]:
+    """Probe ``path`` and check that the file is byte-for-byte the same afterwards."""
+    before = sha256(path)
+    result = OpenCVProbe().probe(str(path))
+    assert sha256(path) == before
+    assert "Mustermann" not in result.detail and str(path) not in result.detail
+    return result.readable, result.reason, result.detail
+
+
+def test_a_valid_video_is_readable_with_its_geometry(video: SyntheticVideo) -> None:
+    before = sha256(video.path)
+
+    result = OpenCVProbe().probe(str(video.path))
+
+    assert result.readable, result
+    assert (result.width, result.height) == (640, 360)
+    assert result.fps == pytest.approx(25.0)
+    assert result.frames == video.frames == 25
+    assert sha256(video.path) == before
+
+
+def test_an_empty_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.mp4"
+    empty.touch()
+
+    assert probe_unchanged(empty)[:2] == (False, "empty_file")
+
+
+def test_random_bytes_are_not_a_video(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(np.random.default_rng(1).bytes(200_000))
+
+    assert probe_unchanged(garbage)[:2] == (False, "not_a_video")
+
+
+def test_a_text_file_named_mp4_is_not_a_video(tmp_path: Path) -> None:
+    text = tmp_path / "Mustermann_Erika_notes.mp4"
+    text.write_text("Patient: Mustermann, Erika\ngeb. 12.03.1955\n" * 50, encoding="utf-8")
+
+    assert probe_unchanged(text)[:2] == (False, "not_a_video")
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.97, 0.05])
+def test_a_cut_mp4_is_not_readable(tmp_path: Path, video: SyntheticVideo, keep: float) -> None:
+    data = video.path.read_bytes()
+    cut = tmp_path / "Mustermann_Erika_cut.mp4"
+    cut.write_bytes(data[: int(len(data) * keep)])
+
+    readable, reason, detail = probe_unchanged(cut)
+
+    assert not readable
+    assert reason in {"truncated_video", "not_a_video"}
+    assert detail
+
+
+def test_a_missing_file_does_not_raise(tmp_path: Path) -> None:
+    result = OpenCVProbe().probe(str(tmp_path / "missing.mp4"))
+
+    assert (result.readable, result.reason) == (False, "not_a_video")
