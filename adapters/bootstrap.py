@@ -17,6 +17,7 @@ from domain.application import VideoLibrary
 from domain.importer import Importer
 from domain.pipeline import FallbackChain
 from domain.ports import FrameCleaner, Masker
+from projections.catalog import Projections
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class Services:
     store: FileStore
     chain: FallbackChain
     importer: Importer
+    projections: Projections
+
+    def catch_up(self) -> int:
+        """Bring the materialised views up to date with the event log."""
+        return self.projections.catch_up(self.library)
 
 
 def event_store_env(settings: Settings) -> dict[str, str]:
@@ -57,4 +63,4 @@ def build(
     )
     chain = FallbackChain(library, cleaner, masker or OpenCVMasker(), store)
     importer = Importer(library, chain, store, OpenCVProbe())
-    return Services(settings, library, store, chain, importer)
+    return Services(settings, library, store, chain, importer, Projections.open(library))

@@ -4,57 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated
-from uuid import UUID
 
 import typer
 
-from adapters import logs
-from adapters.bootstrap import Services, build
-from adapters.render import audit_lines, import_json, import_line, status_line
-from adapters.settings import Settings
-from domain.errors import VideoNotFound
+from adapters.bootstrap import Services
+from adapters.cli_app import _context, _history, _parse_id, app
+from adapters.render import audit_lines, event_line, import_json, import_line, status_line
 from domain.importer import ImportReport
 from domain.rulebook import mermaid
-from projections.status import fold
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
-
-
-class Context:
-    """What the global options decided, built lazily so ``--help`` touches nothing."""
-
-    def __init__(self, data_dir: Path | None, verbose: bool) -> None:
-        self.settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
-        self.verbose = verbose
-        self._services: Services | None = None
-
-    @property
-    def services(self) -> Services:
-        """The wired application (opens the event store on first use)."""
-        if self._services is None:
-            logs.configure(self.settings.data_dir, self.verbose)
-            self._services = build(self.settings)
-        return self._services
-
-
-def _context(ctx: typer.Context) -> Context:
-    context: Context = ctx.obj
-    return context
-
-
-@app.callback()
-def main_options(
-    ctx: typer.Context,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(help="Data directory (default ./endoveil-data or $ENDOVEIL_DATA_DIR)."),
-    ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also log to stderr.")] = False,
-) -> None:
-    """endoveil: import endoscopy videos and anonymize them, with an audited fallback chain."""
-    ctx.obj = Context(data_dir, verbose)
+from projections.audit import explain
 
 
 @app.command("import")
@@ -68,6 +27,7 @@ def import_videos(
     failed = False
     for source in files:
         report = services.importer.import_file(source)
+        services.catch_up()  # the views follow the events after every import
         failed |= _print_report(services, report, as_json)
     raise typer.Exit(1 if failed else 0)
 
@@ -88,11 +48,21 @@ def status(
     ctx: typer.Context,
     video_id: Annotated[str | None, typer.Argument(help="One video id; all when omitted.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    limit: Annotated[
+        int, typer.Option(min=1, help="At most this many videos, newest first.")
+    ] = 100,
 ) -> None:
-    """Show videos with their state, level and badge."""
-    library = _context(ctx).services.library
-    ids = [_parse_id(video_id)] if video_id else list(library.video_ids())
-    statuses = [fold(str(vid), _history(ctx, vid)) for vid in ids]
+    """Show videos with their state, level and badge (from the status view)."""
+    services = _context(ctx).services
+    services.catch_up()
+    if video_id:
+        one = services.projections.videos.get(str(_parse_id(video_id)))
+        if one is None:
+            typer.echo(f"endoveil: no video with id {video_id}", err=True)
+            raise typer.Exit(1)
+        statuses = [one]
+    else:
+        statuses = services.projections.videos.page(limit)
     if as_json:
         payload = [s.as_json() for s in statuses]
         typer.echo(json.dumps(payload[0] if video_id else payload, indent=2))
@@ -109,19 +79,19 @@ def audit(
     video_id: Annotated[str, typer.Argument(help="The video id.")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
-    """Every event of one video, in order, with time, state, level and reason."""
+    """Why a video is (not) anonymized in plain words, then every event in order."""
     vid = _parse_id(video_id)
-    lines = audit_lines(_history(ctx, vid))
+    events = _history(ctx, vid)
+    story = explain(str(vid), events)
+    lines = audit_lines(events)
     if as_json:
-        typer.echo(json.dumps(lines, indent=2))
+        typer.echo(json.dumps({"explanation": story, "events": lines}, indent=2))
         return
+    for sentence in story:
+        typer.echo(sentence)
+    typer.echo("\nEvents:")
     for line in lines:
-        versions = ", ".join(f"{k}={v}" for k, v in sorted(line["versions"].items()))
-        typer.echo(
-            f"{line['time']}  {line['event']:<18} state={line['state']:<15} "
-            f"level={line['level'] or '-':<15} reason={line['reason']} "
-            f"({line['seconds']:.2f}s) {line['detail']}" + (f" [{versions}]" if versions else "")
-        )
+        typer.echo(event_line(line))
 
 
 @app.command()
@@ -138,24 +108,10 @@ def demo(ctx: typer.Context) -> None:
     raise typer.Exit(run_demo(_context(ctx).services))
 
 
-def _parse_id(text: str) -> UUID:
-    try:
-        return UUID(text)
-    except ValueError:
-        typer.echo(f"endoveil: {text!r} is not a video id", err=True)
-        raise typer.Exit(2) from None
-
-
-def _history(ctx: typer.Context, video_id: UUID) -> list[object]:
-    try:
-        return list(_context(ctx).services.library.history(video_id))
-    except VideoNotFound as missing:
-        typer.echo(f"endoveil: {missing}", err=True)
-        raise typer.Exit(1) from None
-
-
 def main() -> None:
-    """Console entry point."""
+    """Console entry point: every command module registers on the one ``app``."""
+    from adapters import cli_reports  # noqa: F401
+
     app(prog_name="endoveil")
 
 

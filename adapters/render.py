@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.importer import ImportReport
 from domain.rulebook import State, next_state
+from projections.metrics import Rate, Window
 from projections.status import VideoStatus
 
 
@@ -46,6 +47,16 @@ def status_line(status: VideoStatus) -> str:
     return f"{line}\n    WARNING: {badge.warning}" if badge.warning else line
 
 
+def event_line(line: dict[str, Any]) -> str:
+    """One human line of the audit trail."""
+    versions = ", ".join(f"{k}={v}" for k, v in sorted(line["versions"].items()))
+    return (
+        f"{line['time']}  {line['event']:<18} state={line['state']:<15} "
+        f"level={line['level'] or '-':<15} reason={line['reason']} "
+        f"({line['seconds']:.2f}s) {line['detail']}" + (f" [{versions}]" if versions else "")
+    )
+
+
 def audit_lines(events: Iterable[Any]) -> list[dict[str, Any]]:
     """Every event in order with the state it led to."""
     state = State.RECEIVED
@@ -67,4 +78,32 @@ def audit_lines(events: Iterable[Any]) -> list[dict[str, Any]]:
                 "versions": getattr(event, "versions", {}),
             }
         )
+    return lines
+
+
+_RATE_NAMES = {
+    "anonymization_success": "anonymization success",
+    "fallback_usage": "fallback usage",
+    "import_failure": "import failure",
+}
+_WINDOW_NAMES = {
+    "all_time": "all time",
+    "last_24h": "last 24 hours",
+    "last_100": "last 100 imports",
+}
+
+
+def metrics_lines(windows: dict[str, Window]) -> list[str]:
+    """Human lines for ``endoveil metrics``."""
+    lines = []
+    for name, window in windows.items():
+        lines.append(f"{_WINDOW_NAMES.get(name, name)} ({window.imports} finished imports)")
+        for key, label in _RATE_NAMES.items():
+            rate: Rate = getattr(window, key)
+            shown = "n/a" if rate.percent is None else f"{rate.percent:6.2f}%"
+            lines.append(
+                f"  {label:<22} {shown:>8}  {rate.status.upper():<8} ({rate.count}/{rate.total})"
+            )
+        for row in window.fallbacks:
+            lines.append(f"    fallback at {row['level']}: {row['reason']} x{row['count']}")
     return lines

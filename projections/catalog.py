@@ -1,0 +1,45 @@
+"""All materialised views of one event store, opened together and caught up together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.sqlite import SQLiteDatastore
+
+from projections.fallbacks import FallbackView
+from projections.metrics import Metrics
+from projections.runner import catch_up
+from projections.video_status import VideoStatusView
+from projections.views import View
+
+
+@dataclass(frozen=True)
+class Projections:
+    """The read side: the views, and what is computed from them."""
+
+    videos: VideoStatusView
+    fallbacks: FallbackView
+
+    @classmethod
+    def open(cls, app: Application[UUID], prefix: str = "") -> Projections:
+        """The views on ``app``'s own database (tables named with ``prefix``)."""
+        datastore = getattr(app.recorder, "datastore", None)
+        if not isinstance(datastore, SQLiteDatastore):
+            raise TypeError("materialised views need the SQLite event store")
+        return cls(VideoStatusView(datastore, prefix), FallbackView(datastore, prefix))
+
+    @property
+    def views(self) -> list[View]:
+        """Every view."""
+        return [self.videos, self.fallbacks]
+
+    @property
+    def metrics(self) -> Metrics:
+        """Metrics over these views."""
+        return Metrics(self.videos, self.fallbacks)
+
+    def catch_up(self, app: Application[UUID]) -> int:
+        """Process every event not yet seen; return how many were read."""
+        return catch_up(app, self.views)

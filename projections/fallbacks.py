@@ -1,0 +1,47 @@
+"""The ``fallbacks`` view: one row per level that ended without output, for breakdowns."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from eventsourcing.sqlite import SQLiteCursor
+
+from projections.views import Page, View, timestamp
+
+FALLBACK_COMMANDS = ("fall_back", "copy_raw")
+
+
+class FallbackView(View):
+    """Every fallback: which level gave up on which video, when and why."""
+
+    name: ClassVar[str] = "fallbacks"
+    tables: ClassVar[dict[str, str]] = {"fallbacks": "position"}
+
+    def schema(self) -> list[str]:
+        """One row per fallback event; indexed by time and by video."""
+        t = self.table("fallbacks")
+        return [
+            f"CREATE TABLE IF NOT EXISTS {t} ("
+            "position INTEGER PRIMARY KEY, video_id TEXT NOT NULL, at TEXT NOT NULL, "
+            "level TEXT NOT NULL, reason TEXT NOT NULL, seconds REAL NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {t}_at ON {t} (at)",
+            f"CREATE INDEX IF NOT EXISTS {t}_video ON {t} (video_id)",
+        ]
+
+    def project(self, cursor: SQLiteCursor, page: Page) -> None:
+        """Insert a row for each fallback event of the page."""
+        cursor.executemany(
+            f"INSERT INTO {self.table('fallbacks')} VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    position,
+                    str(event.originator_id),
+                    timestamp(event.timestamp),
+                    event.level,
+                    event.reason,
+                    event.seconds,
+                )
+                for position, event in page
+                if getattr(event, "command", None) in FALLBACK_COMMANDS
+            ],
+        )

@@ -1,0 +1,35 @@
+"""Catching views up with the event log, page by page (SQLite has no subscriptions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+from projections.views import View
+
+PAGE_SIZE = 1000
+
+
+def catch_up(app: Application[UUID], views: Sequence[View], page_size: int = PAGE_SIZE) -> int:
+    """Bring every view up to the end of the log; return how many events were read.
+
+    Each page of notifications is decoded once and handed to every view still behind it.
+    """
+    positions = {view.tracking_name: view.position() for view in views}
+    start = min(positions.values(), default=0)
+    read = 0
+    while True:
+        notifications = app.recorder.select_notifications(
+            start, page_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return read
+        page: list[tuple[int, Any]] = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+        for view in views:
+            behind = [item for item in page if item[0] > positions[view.tracking_name]]
+            view.process(behind)
+        read += len(page)
+        start = notifications[-1].id

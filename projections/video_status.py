@@ -1,0 +1,133 @@
+"""The ``video_status`` view: one row per video, what the badge, status and report read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from eventsourcing.sqlite import SQLiteCursor
+
+from domain.rulebook import State
+from projections.status import Attempt, VideoStatus
+from projections.views import Page, View, timestamp
+
+COLUMNS = (
+    "video_id", "imported_at", "updated_at", "state", "level", "anonymized", "output",
+    "reason", "detail", "fallbacks", "reprocessed", "verification", "position",
+)  # fmt: skip
+
+
+class VideoStatusView(View):
+    """Each video's current status, folded incrementally from its events."""
+
+    name: ClassVar[str] = "video_status"
+    tables: ClassVar[dict[str, str]] = {"video_status": "video_id"}
+
+    def schema(self) -> list[str]:
+        """One row per video; indexed by import time for reports and metrics."""
+        t = self.table("video_status")
+        return [
+            f"CREATE TABLE IF NOT EXISTS {t} ("
+            "video_id TEXT PRIMARY KEY, imported_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+            "state TEXT NOT NULL, level TEXT, anonymized INTEGER NOT NULL, output TEXT, "
+            "reason TEXT NOT NULL, detail TEXT NOT NULL, fallbacks TEXT NOT NULL, "
+            "reprocessed INTEGER NOT NULL, verification TEXT, position INTEGER NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {t}_imported_at ON {t} (imported_at)",
+            f"CREATE INDEX IF NOT EXISTS {t}_state ON {t} (state, imported_at)",
+        ]
+
+    def project(self, cursor: SQLiteCursor, page: Page) -> None:
+        """Fold the page into the rows of the videos it touches, then upsert them."""
+        ids = sorted({str(event.originator_id) for _, event in page})
+        statuses = {status.video_id: status for status in self._load(cursor, ids)}
+        positions: dict[str, int] = {}
+        for position, event in page:
+            video_id = str(event.originator_id)
+            status = statuses.setdefault(video_id, VideoStatus(video_id))
+            status.apply(event)
+            positions[video_id] = position
+        placeholders = ", ".join("?" for _ in COLUMNS)
+        cursor.executemany(
+            f"INSERT OR REPLACE INTO {self.table('video_status')} VALUES ({placeholders})",
+            [to_row(statuses[vid], positions[vid]) for vid in positions],
+        )
+
+    def _load(self, cursor: SQLiteCursor, ids: Sequence[str]) -> list[VideoStatus]:
+        found: list[VideoStatus] = []
+        for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            cursor.execute(
+                f"SELECT * FROM {self.table('video_status')} WHERE video_id IN ({marks})",
+                list(chunk),
+            )
+            found.extend(from_row(row) for row in cursor.fetchall())
+        return found
+
+    def get(self, video_id: str) -> VideoStatus | None:
+        """One video's status, or None if the view has never seen it."""
+        sql = f"SELECT * FROM {self.table('video_status')} WHERE video_id = ?"
+        rows = self.query(sql, [video_id])
+        return from_row(rows[0]) if rows else None
+
+    def page(self, limit: int = 100, offset: int = 0) -> list[VideoStatus]:
+        """Videos, newest import first."""
+        rows = self.query(
+            f"SELECT * FROM {self.table('video_status')} "
+            "ORDER BY imported_at DESC, video_id LIMIT ? OFFSET ?",
+            [limit, offset],
+        )
+        return [from_row(row) for row in rows]
+
+    def between(self, start: datetime, end: datetime) -> list[VideoStatus]:
+        """Videos imported in ``[start, end)``, oldest first (uses the index)."""
+        rows = self.query(
+            f"SELECT * FROM {self.table('video_status')} "
+            "WHERE imported_at >= ? AND imported_at < ? ORDER BY imported_at, video_id",
+            [timestamp(start), timestamp(end)],
+        )
+        return [from_row(row) for row in rows]
+
+
+def to_row(status: VideoStatus, position: int) -> tuple[Any, ...]:
+    """A status as a table row (timestamps as fixed-width UTC text)."""
+    assert status.imported_at is not None and status.updated_at is not None  # Registered first
+    return (
+        status.video_id,
+        timestamp(status.imported_at),
+        timestamp(status.updated_at),
+        status.state.value,
+        status.level,
+        int(status.anonymized),
+        status.output,
+        status.reason,
+        status.detail,
+        json.dumps([vars(attempt) for attempt in status.fallbacks]),
+        status.reprocessed,
+        status.verification,
+        position,
+    )
+
+
+def from_row(row: Any) -> VideoStatus:
+    """A table row back as a status."""
+    return VideoStatus(
+        video_id=row["video_id"],
+        imported_at=_parse(row["imported_at"]),
+        updated_at=_parse(row["updated_at"]),
+        state=State(row["state"]),
+        level=row["level"],
+        anonymized=bool(row["anonymized"]),
+        output=row["output"],
+        reason=row["reason"],
+        detail=row["detail"],
+        fallbacks=[Attempt(**attempt) for attempt in json.loads(row["fallbacks"])],
+        reprocessed=row["reprocessed"],
+        verification=row["verification"],
+    )
+
+
+def _parse(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
