@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapters.cleaning.circuit import CircuitBreaker
 from adapters.keys import cipher_key
 from adapters.masker import OpenCVMasker
 from adapters.ollama_cleaner import OllamaFrameCleaner
@@ -47,6 +48,16 @@ def event_store_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def circuit_of(settings: Settings) -> CircuitBreaker:
+    """The Ollama circuit breaker persisted in the data dir."""
+    return CircuitBreaker(
+        settings.circuit_path,
+        threshold=settings.circuit_threshold,
+        cooldown_s=settings.circuit_cooldown,
+        probe_lease_s=settings.cleaning_budget + 30.0,
+    )
+
+
 def build(
     settings: Settings, cleaner: FrameCleaner | None = None, masker: Masker | None = None
 ) -> Services:
@@ -60,7 +71,9 @@ def build(
         connect_timeout=settings.ollama_connect_timeout,
         read_timeout=settings.ollama_read_timeout,
         ocr_engine=settings.ocr_engine,
+        budget_s=settings.cleaning_budget,
+        circuit=circuit_of(settings),
     )
     chain = FallbackChain(library, cleaner, masker or OpenCVMasker(), store)
-    importer = Importer(library, chain, store, OpenCVProbe())
+    importer = Importer(library, chain, store, OpenCVProbe(), settings.lease_seconds)
     return Services(settings, library, store, chain, importer, Projections.open(library))

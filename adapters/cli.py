@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from typing import Annotated
+from uuid import UUID
 
 import typer
 
 from adapters.bootstrap import Services
 from adapters.cli_app import _context, _history, _parse_id, app
+from adapters.cli_level1 import circuit_line  # also registers the circuit and reprocess commands
 from adapters.render import audit_lines, event_line, import_json, import_line, status_line
 from domain.importer import ImportReport
 from domain.rulebook import mermaid
@@ -36,11 +38,29 @@ def _print_report(services: Services, report: ImportReport, as_json: bool) -> bo
     """Print one report; return whether the file failed to import."""
     if as_json:
         typer.echo(json.dumps(import_json(report, services.store.locate)))
-    elif report.imported:
+    elif not report.failed:
         typer.echo(import_line(report, services.store.locate))
-    if not report.imported:
+    if report.failed:
         typer.echo(f"endoveil: {report.source}: {report.detail} ({report.reason})", err=True)
-    return not report.imported
+    return report.failed
+
+
+@app.command()
+def resume(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per video.")] = False,
+) -> None:
+    """Finish every video an interrupted run left unfinished (taking over lapsed claims)."""
+    services = _context(ctx).services
+    services.catch_up()
+    unfinished = [UUID(video_id) for video_id in services.projections.videos.unfinished()]
+    failed = False
+    for report in services.importer.resume(unfinished):
+        services.catch_up()
+        failed |= _print_report(services, report, as_json)
+    if not as_json:
+        typer.echo(f"resume: {len(unfinished)} unfinished video(s) looked at")
+    raise typer.Exit(1 if failed else 0)
 
 
 @app.command()
@@ -67,6 +87,7 @@ def status(
         payload = [s.as_json() for s in statuses]
         typer.echo(json.dumps(payload[0] if video_id else payload, indent=2))
         return
+    typer.echo(circuit_line(_context(ctx).settings))
     if not statuses:
         typer.echo("No videos imported yet.")
     for one in statuses:

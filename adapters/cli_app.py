@@ -28,7 +28,7 @@ class Context:
     def services(self) -> Services:
         """The wired application (opens the event store on first use)."""
         if self._services is None:
-            logs.configure(self.settings.data_dir, self.verbose)
+            logs.configure(self.settings.data_dir, self.verbose, self.settings.log_format)
             self._services = build(self.settings)
         return self._services
 

@@ -1,88 +1,42 @@
 """Level 1 of the chain: frame cleaning with OCR and a local Ollama language model.
 
-For now only the health check is real: is Ollama reachable, does it have the model, is the
-OCR engine installed. The cleaning itself comes in a later issue, so a healthy setup still
-ends in ``cleaning_not_implemented`` and the pipeline falls back. Expected failures never
-raise; they come back as a failed ``LevelResult`` with a reason code.
+In order, each step able to end level 1 with a reason code: the circuit breaker (skips at
+once while Ollama keeps failing), the health check (Ollama reachable, the model present,
+the OCR engine installed), then the cleaning itself in a child process under a hard
+budget (:mod:`adapters.cleaning`). Expected failures never raise; they come back as a
+failed ``LevelResult``. Logs name the video by id only and never hold OCR'd text.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
-from urllib.parse import urlsplit, urlunsplit
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import ollama
 
+from adapters.atomic import atomic_target
+from adapters.cleaning.budget import run_with_budget
+from adapters.cleaning.circuit import CircuitBreaker
+from adapters.cleaning.errors import LevelFailure
+from adapters.cleaning.ollama_http import EXPECTED, OLLAMA_FAILURES, canonical, explain
+from adapters.cleaning.ollama_http import base_url as base_url
+from adapters.cleaning.ollama_http import explain as _explain  # noqa: F401  (tests use it)
+from adapters.cleaning.ollama_http import public_host as public_host
+from adapters.cleaning.sampling import SamplingPolicy
+from adapters.cleaning.worker import Job, Outcome
+from adapters.frames import UnreadableVideo, read_info
 from domain.ports import LevelResult
 
 DEFAULT_MODEL = "qwen2.5:1.5b-instruct"
 DEFAULT_OCR_ENGINE = "rapidocr_onnxruntime"
-_DEFAULT_PORT = 11434  # what the ollama client assumes when the host names no port
-# Everything a network call to Ollama may raise for an expected reason. pydantic's
-# ValidationError and json.JSONDecodeError are ValueErrors; ConnectionError is an OSError.
-_EXPECTED = (httpx.HTTPError, httpx.InvalidURL, ollama.ResponseError, OSError, ValueError)
+DEFAULT_BUDGET_S = 120.0
 
 log = logging.getLogger(__name__)
-
-
-class _Unhealthy(Exception):
-    """The health check found a reason to fall back."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.detail = detail
-
-
-def base_url(host: str) -> str:
-    """``host`` as a full base URL, defaulting scheme and port the way the ollama client does.
-
-    Raises:
-        ValueError: ``host`` is no URL (no host name, a bad port, an unclosed IPv6 bracket).
-
-    """
-    url = host.strip() or "127.0.0.1"
-    explicit = "://" in url
-    parts = urlsplit(url if explicit else f"http://{url}")
-    port = parts.port  # raises ValueError for a bad port
-    if not parts.hostname:
-        raise ValueError("the Ollama host names no server")
-    netloc = parts.netloc if explicit or port else f"{parts.netloc}:{_DEFAULT_PORT}"
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
-
-
-def public_host(host: str) -> str:
-    """``host`` without user name or password, fit for logs and events."""
-    try:
-        parts = urlsplit(base_url(host))
-    except ValueError:
-        return "invalid"
-    netloc = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def _canonical(model: str) -> str:
-    """``qwen2.5`` and ``qwen2.5:latest`` name the same model."""
-    return model if ":" in model.rsplit("/", 1)[-1] else f"{model}:latest"
-
-
-def _explain(err: Exception) -> _Unhealthy:
-    """Map a client exception to a reason code and a sentence without patient data."""
-    if isinstance(err, httpx.ConnectTimeout | httpx.ConnectError | httpx.UnsupportedProtocol):
-        return _Unhealthy("ollama_unavailable", "Ollama could not be reached.")
-    if isinstance(err, httpx.InvalidURL):
-        return _Unhealthy("ollama_unavailable", "The Ollama host is not a valid URL.")
-    if isinstance(err, httpx.TimeoutException):
-        return _Unhealthy("ollama_timeout", "Ollama accepted the connection but did not answer.")
-    if isinstance(err, ollama.ResponseError):
-        return _Unhealthy("ollama_error", f"Ollama answered with HTTP {err.status_code}.")
-    if isinstance(err, httpx.HTTPError):
-        return _Unhealthy("ollama_error", f"Ollama broke the HTTP exchange ({type(err).__name__}).")
-    if isinstance(err, OSError):  # includes the ConnectionError the ollama client raises
-        return _Unhealthy("ollama_unavailable", "Ollama could not be reached.")
-    return _Unhealthy("ollama_bad_answer", "Ollama's answer was not the expected JSON.")
 
 
 def _engine_installed(name: str) -> bool:
@@ -102,6 +56,10 @@ class OllamaFrameCleaner:
         connect_timeout: seconds to wait for the TCP connection.
         read_timeout: seconds to wait for each answer; bounds a hanging server.
         ocr_engine: importable module name of the OCR engine.
+        budget_s: the whole of level 1 for one video, health check included.
+        circuit: the breaker shared by every process on this data dir, if any.
+        policy: how pass 1 samples frames.
+        clock: monotonic seconds, for the budget.
 
     """
 
@@ -112,82 +70,134 @@ class OllamaFrameCleaner:
         connect_timeout: float = 2.0,
         read_timeout: float = 10.0,
         ocr_engine: str = DEFAULT_OCR_ENGINE,
+        budget_s: float = DEFAULT_BUDGET_S,
+        circuit: CircuitBreaker | None = None,
+        policy: SamplingPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._host = host
         self._model = model
-        self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
         self._ocr_engine = ocr_engine
+        self._budget_s = budget_s
+        self._circuit = circuit
+        self._policy = policy or SamplingPolicy()
+        self._clock = clock
 
     def clean(self, video_id: str, source: str, target: str) -> LevelResult:
-        """Check Ollama, the model and the OCR engine; say why level 1 cannot clean.
-
-        ``source`` is not opened: every check here is about the environment, not the video.
+        """Write an anonymized, verified copy of ``source`` to ``target`` or say why not.
 
         Args:
             video_id: the video, used in logs (file names never are).
-            source: the original video (unused until cleaning is implemented).
-            target: where the cleaned copy would go (unused until then).
+            source: the original video.
+            target: where the cleaned copy goes (published atomically, only when verified).
 
         Returns:
-            A failed ``LevelResult``: a health-check reason, or ``cleaning_not_implemented``.
+            ``frame_cleaned`` with the patient metadata, or a failed result with its reason.
 
         """
+        deadline = self._clock() + self._budget_s
         versions = {"ollama_host": public_host(self._host), "model": self._model}
-        try:
-            url = self._valid_url()
-            listed = self._list_models(url)
-            versions["ollama"] = self._server_version(url)
-            self._check_model(listed)
-            if not _engine_installed(self._ocr_engine):
-                raise _Unhealthy(
-                    "ocr_engine_missing", f"The OCR engine {self._ocr_engine} is not installed."
+        if self._circuit is not None:
+            admission = self._circuit.admit()
+            if not admission.allowed:
+                log.info("video %s: level 1 skipped: the Ollama circuit is open", video_id)
+                return LevelResult.failed(
+                    "ollama_circuit_open",
+                    f"Ollama failed repeatedly; level 1 is skipped for "
+                    f"{admission.retry_in_s:.0f} s more.",
+                    versions,
                 )
-        except _Unhealthy as problem:
-            log.info("video %s: level 1 cannot run: %s", video_id, problem.reason)
-            return LevelResult.failed(problem.reason, problem.detail, versions)
-        versions["ocr"] = self._ocr_engine
-        log.info("video %s: level 1 healthy but cleaning is not implemented", video_id)
-        return LevelResult.failed(
-            "cleaning_not_implemented",
-            "Frame cleaning is not available in this version; falling back.",
-            versions,
-        )
-
-    def _valid_url(self) -> str:
-        """The base URL, or ``_Unhealthy`` for a host setting that is no URL."""
+        reached = False
         try:
-            return base_url(self._host)
+            self._health(versions, deadline)
+            reached = True
+            outcome = self._work(source, Path(target), deadline)
+        except LevelFailure as problem:
+            self._record(reached, problem.reason)
+            log.info("video %s: level 1 failed: %s", video_id, problem.reason)
+            verification = "failed" if problem.reason == "verification_failed" else None
+            return LevelResult.failed(problem.reason, problem.detail, versions, verification)
+        self._record(True, None)
+        versions["ocr"] = outcome.ocr_engine
+        log.info(
+            "video %s: cleaned %d frames, %d lines masked, %d OCR calls, %d Ollama calls",
+            video_id, outcome.frames, outcome.masked_lines, outcome.ocr_calls,
+            outcome.ollama_calls,
+        )  # fmt: skip
+        detail = (
+            f"Masked {outcome.masked_lines} text lines over {outcome.frames} frames "
+            f"({outcome.visible_lines} device lines left visible; {outcome.ocr_calls} OCR "
+            f"and {outcome.ollama_calls} Ollama calls)."
+        )
+        result = LevelResult.ok(target, "frame_cleaned", detail, versions)
+        return replace(result, patient_metadata=dict(outcome.metadata))
+
+    def _record(self, reached: bool, reason: str | None) -> None:
+        if self._circuit is None:
+            return
+        if reason in OLLAMA_FAILURES:
+            self._circuit.record(True, reason)
+        elif reached:  # Ollama did its part, whatever else went wrong
+            self._circuit.record(False)
+
+    def _timeout(self, deadline: float) -> httpx.Timeout:
+        left = max(0.01, deadline - self._clock())
+        return httpx.Timeout(min(self._read_timeout, left), connect=self._connect_timeout)
+
+    def _health(self, versions: dict[str, str], deadline: float) -> None:
+        """Raise ``LevelFailure`` unless Ollama, its model and the OCR engine are there."""
+        try:
+            url = base_url(self._host)
         except ValueError:
-            raise _Unhealthy(
+            raise LevelFailure(
                 "ollama_unavailable", "The Ollama host setting is not a valid URL."
             ) from None
-
-    def _list_models(self, url: str) -> set[str]:
-        """Ask Ollama for its models, as canonical ``name:tag``; ``_Unhealthy`` if it won't say."""
         try:
-            with ollama.Client(host=url, timeout=self._timeout) as client:
-                listed = client.list().models
-        except _EXPECTED as err:
-            raise _explain(err) from err
-        return {_canonical(entry.model) for entry in listed if entry.model}
-
-    def _check_model(self, listed: set[str]) -> None:
-        """Raise ``_Unhealthy`` unless the configured model is among ``listed``."""
+            with ollama.Client(host=url, timeout=self._timeout(deadline)) as client:
+                listed = {canonical(m.model) for m in client.list().models if m.model}
+        except EXPECTED as err:
+            raise explain(err) from err
+        versions["ollama"] = self._server_version(url, deadline)
         if not listed:
-            raise _Unhealthy("no_models", "Ollama has no models installed.")
-        if _canonical(self._model) not in listed:
-            raise _Unhealthy("model_missing", f"Ollama does not have the model {self._model}.")
+            raise LevelFailure("no_models", "Ollama has no models installed.")
+        if canonical(self._model) not in listed:
+            raise LevelFailure("model_missing", f"Ollama does not have the model {self._model}.")
+        if not _engine_installed(self._ocr_engine):
+            raise LevelFailure(
+                "ocr_engine_missing", f"The OCR engine {self._ocr_engine} is not installed."
+            )
 
-    def _server_version(self, url: str) -> str:
-        """Ask ``/api/version`` for Ollama's version; ``unknown`` if it will not say.
-
-        The 0.6 ollama client has no call for it, hence plain httpx.
-        """
+    def _server_version(self, url: str, deadline: float) -> str:
+        """Ask ``/api/version`` for Ollama's version; ``unknown`` if it will not say."""
         try:
-            with httpx.Client(base_url=url, timeout=self._timeout) as http:
+            with httpx.Client(base_url=url, timeout=self._timeout(deadline)) as http:
                 answer = http.get("/api/version")
                 answer.raise_for_status()
                 version = answer.json().get("version")
-        except (*_EXPECTED, AttributeError):
+        except (*EXPECTED, AttributeError):
             return "unknown"
         return version if isinstance(version, str) else "unknown"
+
+    def _work(self, source: str, target: Path, deadline: float) -> Outcome:
+        """Clean in a child process under what is left of the budget; publish atomically."""
+        try:
+            info = read_info(source)  # cheap: fail here rather than in a child process
+        except UnreadableVideo:
+            raise LevelFailure(
+                "unreadable_video", "The file cannot be opened as a video."
+            ) from None
+        if info.frames <= 0:
+            raise LevelFailure("unreadable_video", "The video declares no frames.")
+        with atomic_target(target) as temp:
+            job = Job(
+                source=source,
+                temp=str(temp),
+                host=base_url(self._host),
+                model=self._model,
+                connect_timeout=self._connect_timeout,
+                read_timeout=self._read_timeout,
+                policy=self._policy,
+            )
+            return run_with_budget(job, deadline - self._clock())

@@ -23,12 +23,15 @@ def import_json(report: ImportReport, locate: Callable[[str], str]) -> dict[str,
         "reason": report.reason,
         "detail": report.detail,
         "duplicate": report.duplicate,
+        "in_progress": report.in_progress,
     }
 
 
 def import_line(report: ImportReport, locate: Callable[[str], str]) -> str:
     """One human line for an imported file."""
     level = report.level.value if report.level else "-"
+    if report.in_progress:
+        return f"{report.video_id}  in progress in another run ({report.state})  [{report.reason}]"
     if report.anonymized and report.output:
         outcome = f"Anonymized ({level}) -> {locate(report.output)}"
     else:
@@ -57,6 +60,18 @@ def event_line(line: dict[str, Any]) -> str:
     )
 
 
+def _why(event: Any) -> tuple[str, str]:
+    """Reason and detail of any event, the claim bookkeeping included."""
+    if hasattr(event, "reason"):
+        return event.reason, event.detail
+    if hasattr(event, "received_at"):
+        return "received", "The video was received."
+    if hasattr(event, "lease_seconds"):
+        took = " taking over a lapsed claim" if event.taken_over_from else ""
+        return "claimed", f"A run claimed the video{took} (lease {event.lease_seconds:.0f} s)."
+    return "lease_renewed", "The run working on the video is still alive."
+
+
 def audit_lines(events: Iterable[Any]) -> list[dict[str, Any]]:
     """Every event in order with the state it led to."""
     state = State.RECEIVED
@@ -65,6 +80,7 @@ def audit_lines(events: Iterable[Any]) -> list[dict[str, Any]]:
         command = getattr(event, "command", None)
         if command is not None:
             state = next_state(command, state)
+        reason, detail = _why(event)
         lines.append(
             {
                 "time": event.timestamp.isoformat(timespec="seconds"),
@@ -72,8 +88,8 @@ def audit_lines(events: Iterable[Any]) -> list[dict[str, Any]]:
                 "version": event.originator_version,
                 "state": state.value,
                 "level": getattr(event, "level", None),
-                "reason": getattr(event, "reason", "received"),
-                "detail": getattr(event, "detail", "The video was received."),
+                "reason": reason,
+                "detail": detail,
                 "seconds": getattr(event, "seconds", 0.0),
                 "versions": getattr(event, "versions", {}),
             }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,8 +24,23 @@ class Settings(BaseSettings):
     ollama_connect_timeout: float = Field(default=2.0, gt=0, le=2.0)
     ollama_read_timeout: float = Field(default=10.0, gt=0)
     ocr_engine: str = "rapidocr_onnxruntime"
+    lease_seconds: float = Field(default=300.0, gt=0)
+    cleaning_budget: float = Field(default=120.0, gt=0)
+    circuit_threshold: int = Field(default=3, ge=1)
+    circuit_cooldown: float = Field(default=60.0, ge=0)
+    # The service (#7): bearer tokens, comma-separated; a reviewer may also do what a viewer may.
+    viewer_tokens: str = Field(default="", repr=False)
+    reviewer_tokens: str = Field(default="", repr=False)
+    log_format: Literal["text", "json"] = "text"
+    views_max_staleness: float = Field(default=0.5, ge=0)
+    watch_stable_seconds: float = Field(default=2.0, ge=0)
 
     @property
     def event_store_path(self) -> Path:
         """The embedded SQLite event store."""
         return self.data_dir / "events.sqlite"
+
+    @property
+    def circuit_path(self) -> Path:
+        """The Ollama circuit breaker's state, shared by every process on this data dir."""
+        return self.data_dir / "circuit.json"

@@ -38,7 +38,7 @@ class FileStore:
         _check_importable(path)
         raw = self.data_dir / "raw"
         raw.mkdir(parents=True, exist_ok=True)
-        incoming = raw / f".incoming-{uuid.uuid4().hex}.partial"
+        incoming = raw / f".incoming-{os.getpid()}-{uuid.uuid4().hex}.partial"
         digest = hashlib.sha256()
         size = 0
         try:
@@ -69,6 +69,15 @@ class FileStore:
         """``anonymized/<video_id>.mp4``."""
         return f"anonymized/{video_id}.mp4"
 
+    def discard_partials(self, video_id: str) -> None:
+        """Remove a dead run's temp files of this video (outputs, quarantine copies)."""
+        for folder in ("anonymized", "quarantine"):
+            for partial in (self.data_dir / folder).glob(f".{video_id}*.partial"):
+                partial.unlink(missing_ok=True)
+        for partial in (self.data_dir / "raw").glob(".incoming-*.partial"):
+            if not _alive(partial.name.split("-")[1]):
+                partial.unlink(missing_ok=True)
+
     def quarantine(self, video_id: str, original: str) -> str:
         """Copy the original to ``quarantine/<id>.NOT-ANONYMIZED<ext>``, atomically."""
         location = f"quarantine/{video_id}.NOT-ANONYMIZED{Path(original).suffix}"
@@ -89,6 +98,17 @@ def _check_importable(path: Path) -> None:
         raise InputRejected("is_directory", "is a directory, not a video file")
     if not stat.S_ISREG(mode):
         raise InputRejected("not_a_file", "is not a regular file")
+
+
+def _alive(pid: str) -> bool:
+    """Whether process ``pid`` still runs (then its partial upload is still being written)."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _extension(path: Path) -> str:

@@ -11,7 +11,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from domain.errors import VideoNotFound
+from domain.errors import ClaimHeld, ClaimLost, VideoNotFound
 from domain.steps import Step
 from domain.video import Video, video_id_for
 
@@ -59,12 +59,44 @@ class VideoLibrary(Application[UUID]):
             raise VideoNotFound(video_id) from None
         return video
 
-    def apply(self, video_id: UUID, command: str, step: Step) -> Video:
-        """Give ``command`` to a video under the rulebook and store the event."""
+    def apply(self, video_id: UUID, command: str, step: Step, run_id: str | None = None) -> Video:
+        """Give ``command`` to a video under the rulebook and store the event.
+
+        With ``run_id``, the command is given on behalf of that run's claim: a claim taken
+        over meanwhile (seen, or racing this write) raises ``ClaimLost``.
+        """
         video = self.get(video_id)
-        video.apply(command, step)
-        self.save(video)
+        video.apply(command, step, run_id)
+        self._save_as(video, run_id)
         return video
+
+    def claim(self, video_id: UUID, run_id: str, lease_seconds: float) -> Video:
+        """Claim a video for ``run_id`` (optimistic concurrency: one of racing claims wins).
+
+        Raises:
+            ClaimHeld: another run holds a live claim, or won the race to claim it.
+        """
+        video = self.get(video_id)
+        video.claim(run_id, datetime.now(UTC), lease_seconds)
+        try:
+            self.save(video)
+        except IntegrityError:
+            raise ClaimHeld(str(video_id), "now") from None
+        return video
+
+    def renew(self, video_id: UUID, run_id: str) -> None:
+        """Renew ``run_id``'s lease (a heartbeat); raises ``ClaimLost`` if it was taken."""
+        video = self.get(video_id)
+        video.renew(run_id)
+        self._save_as(video, run_id)
+
+    def _save_as(self, video: Video, run_id: str | None) -> None:
+        try:
+            self.save(video)
+        except IntegrityError:
+            if run_id is None:
+                raise
+            raise ClaimLost(str(video.id)) from None
 
     def history(self, video_id: UUID) -> Sequence[DomainEventProtocol[UUID]]:
         """Every event of one video, oldest first."""

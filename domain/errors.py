@@ -32,3 +32,21 @@ class InputRejected(DomainError):
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
+
+
+class ClaimHeld(DomainError):
+    """Another run is working on this video and its lease has not lapsed."""
+
+    def __init__(self, video_id: str, expires: object) -> None:
+        super().__init__(
+            f"video {video_id} is being processed by another run (lease until {expires})"
+        )
+        self.video_id = video_id
+
+
+class ClaimLost(DomainError):
+    """The claim of a run on the video was taken over; the run must stop working on it."""
+
+    def __init__(self, video_id: str) -> None:
+        super().__init__(f"the claim on video {video_id} was taken over by another run")
+        self.video_id = video_id

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain.application import VideoLibrary
-from domain.errors import InputRejected
+from domain.errors import ClaimHeld, ClaimLost, InputRejected
 from domain.pipeline import FallbackChain
 from domain.ports import VideoProbe, VideoStore
 from domain.rulebook import TERMINAL_STATES, Level, State
@@ -39,14 +40,22 @@ class ImportReport:
     reason: str
     detail: str
     duplicate: bool = False
+    in_progress: bool = False
 
     @property
     def imported(self) -> bool:
         """Whether the file is in the library in a usable state (even if degraded)."""
         return self.state is State.ARCHIVED
 
+    @property
+    def failed(self) -> bool:
+        """Whether the file could not be imported (rejected, or the video failed)."""
+        return self.state is None or self.state is State.FAILED
+
     @classmethod
-    def of(cls, source: str, video: Video, duplicate: bool = False) -> ImportReport:
+    def of(
+        cls, source: str, video: Video, duplicate: bool = False, in_progress: bool = False
+    ) -> ImportReport:
         """The report of a video as it stands."""
         return cls(
             source=source,
@@ -58,19 +67,31 @@ class ImportReport:
             reason=video.reason,
             detail=video.detail,
             duplicate=duplicate,
+            in_progress=in_progress,
         )
 
 
 class Importer:
-    """The import use case, from a path to an archived or failed video."""
+    """The import use case, from a path to an archived or failed video.
+
+    A video is worked on only under a claim (optimistic concurrency on its event stream):
+    of several processes importing the same bytes at once, one runs the chain and the others
+    report the video as in progress. A claim whose lease lapsed (its run died) is taken over.
+    """
 
     def __init__(
-        self, library: VideoLibrary, chain: FallbackChain, store: VideoStore, probe: VideoProbe
+        self,
+        library: VideoLibrary,
+        chain: FallbackChain,
+        store: VideoStore,
+        probe: VideoProbe,
+        lease_seconds: float = 300.0,
     ) -> None:
         self._library = library
         self._chain = chain
         self._store = store
         self._probe = probe
+        self._lease_seconds = lease_seconds
 
     def import_file(self, source: str) -> ImportReport:
         """Import one file; bad input becomes a report, never an exception."""
@@ -83,12 +104,35 @@ class Importer:
         video_id, created = self._library.register(
             received.sha256, received.size, received.original
         )
+        return self.process(source, video_id, duplicate=not created)
+
+    def resume(self, video_ids: Iterable[UUID]) -> list[ImportReport]:
+        """Finish every listed video that is not archived or failed and not being worked on."""
+        reports = []
+        for video_id in video_ids:
+            if self._library.get(video_id).state not in TERMINAL_STATES:
+                reports.append(self.process(str(video_id), video_id, duplicate=True))
+        return reports
+
+    def process(self, source: str, video_id: UUID, duplicate: bool) -> ImportReport:
+        """Claim the video and take it to a terminal state, unless it is there already."""
         video = self._library.get(video_id)
         if video.state in TERMINAL_STATES:
-            return ImportReport.of(source, video, duplicate=not created)
-        if video.state is State.RECEIVED:
-            probe = self._probe.probe(self._store.locate(video.original))
-            if not probe.readable:
-                video = self._library.apply(video_id, "fail", Step(probe.reason, probe.detail))
-                return ImportReport.of(source, video, duplicate=not created)
-        return ImportReport.of(source, self._chain.run(video_id), duplicate=not created)
+            return ImportReport.of(source, video, duplicate=duplicate)
+        run_id = uuid4().hex
+        try:
+            video = self._library.claim(video_id, run_id, self._lease_seconds)
+        except ClaimHeld:
+            return ImportReport.of(source, self._library.get(video_id), duplicate, in_progress=True)
+        self._store.discard_partials(str(video_id))  # left by a run that died
+        try:
+            if video.state is State.RECEIVED:
+                probe = self._probe.probe(self._store.locate(video.original))
+                if not probe.readable:
+                    step = Step(probe.reason, probe.detail)
+                    video = self._library.apply(video_id, "fail", step, run_id)
+                    return ImportReport.of(source, video, duplicate=duplicate)
+            video = self._chain.run(video_id, run_id, self._lease_seconds)
+        except ClaimLost:
+            return ImportReport.of(source, self._library.get(video_id), duplicate, in_progress=True)
+        return ImportReport.of(source, video, duplicate=duplicate)

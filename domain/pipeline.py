@@ -16,6 +16,7 @@ from uuid import UUID
 from domain.application import VideoLibrary
 from domain.ports import FrameCleaner, LevelResult, Masker, VideoStore
 from domain.rulebook import TERMINAL_STATES, Level, State
+from domain.run import Run
 from domain.steps import Step
 from domain.video import Video
 
@@ -41,30 +42,35 @@ class FallbackChain:
         self._store = store
         self._clock = clock
 
-    def run(self, video_id: UUID) -> Video:
-        """Advance the video until it reaches a terminal state; return it."""
-        video = self._library.get(video_id)
+    def run(self, video_id: UUID, run_id: str | None = None, lease_seconds: float = 300.0) -> Video:
+        """Advance the video until it reaches a terminal state; return it.
+
+        With ``run_id`` every write is made under that run's claim, whose lease is renewed
+        while a level works; a claim taken over stops the run with ``ClaimLost``.
+        """
+        run = Run(self._library, video_id, run_id, heartbeat_seconds=max(lease_seconds / 3, 0.05))
+        video = run.get()
         if video.state is State.RECEIVED:
-            video = self._library.apply(
-                video_id,
+            video = run.apply(
                 "start_cleaning",
                 Step(
                     "chain_started", "The fallback chain started at level 1.", Level.FRAME_CLEANING
                 ),
             )
         while video.state not in TERMINAL_STATES:
-            video = self._advance(video)
+            video = self._advance(run, video)
         return video
 
-    def _advance(self, video: Video) -> Video:
+    def _advance(self, run: Run, video: Video) -> Video:
         if video.state is State.FRAME_CLEANING:
-            return self._level(video, Level.FRAME_CLEANING, self._cleaner.clean, "fall_back")
+            return self._level(run, video, Level.FRAME_CLEANING, self._cleaner.clean, "fall_back")
         if video.state is State.FALLBACK_BASIC:
-            return self._level(video, Level.FALLBACK_BASIC, self._masker.mask, "copy_raw")
-        return self._copy_raw(video)
+            return self._level(run, video, Level.FALLBACK_BASIC, self._masker.mask, "copy_raw")
+        return self._copy_raw(run, video)
 
     def _level(
         self,
+        run: Run,
         video: Video,
         level: Level,
         work: Callable[[str, str, str], LevelResult],
@@ -72,7 +78,8 @@ class FallbackChain:
     ) -> Video:
         target = self._store.anonymized_location(str(video.id))
         started = self._clock()
-        result = self._attempt(video.id, level, work, target)
+        with run.heartbeat():
+            result = self._attempt(video, level, work, target)
         seconds = self._clock() - started
         step = Step(
             result.reason,
@@ -81,34 +88,33 @@ class FallbackChain:
             seconds,
             result.versions,
             verification=result.verification,
+            patient_metadata=result.patient_metadata,
         )
         if result.succeeded:
             log.info("video %s anonymized at level %s", video.id, level.value)
-            return self._library.apply(video.id, "archive", replace(step, output=target))
+            return run.apply("archive", replace(step, output=target))
         log.warning("video %s: level %s failed: %s", video.id, level.value, result.reason)
         if video.output is not None and level is Level.FRAME_CLEANING:
             # A reprocessing run that did not do better keeps what the video already had.
-            kept = replace(step, level=video.level)
-            return self._library.apply(video.id, "archive", replace(kept, output=video.output))
-        return self._library.apply(video.id, on_failure, step)
+            return run.apply("archive", replace(step, level=video.level, output=video.output))
+        return run.apply(on_failure, step)
 
     def _attempt(
         self,
-        video_id: UUID,
+        video: Video,
         level: Level,
         work: Callable[[str, str, str], LevelResult],
         target: str,
     ) -> LevelResult:
-        video = self._library.get(video_id)
         source = self._store.locate(video.original)
         try:
-            return work(str(video_id), source, self._store.locate(target))
+            return work(str(video.id), source, self._store.locate(target))
         except Exception as error:  # a bug in one level must not stop the next one
-            log.exception("video %s: level %s crashed", video_id, level.value)
+            log.exception("video %s: level %s crashed", video.id, level.value)
             name = type(error).__name__
             return LevelResult.failed("unexpected_error", f"Level {level.value} crashed ({name}).")
 
-    def _copy_raw(self, video: Video) -> Video:
+    def _copy_raw(self, run: Run, video: Video) -> Video:
         log.warning("%s: video %s", RAW_COPY_LOG, video.id)
         started = self._clock()
         try:
@@ -120,7 +126,7 @@ class FallbackChain:
                 Level.RAW_COPIED,
                 self._clock() - started,
             )
-            return self._library.apply(video.id, "fail", step)
+            return run.apply("fail", step)
         step = Step(
             "raw_copy_quarantined",
             "No level could anonymize the video; the raw copy is quarantined, not anonymized.",
@@ -128,4 +134,4 @@ class FallbackChain:
             self._clock() - started,
             output=location,
         )
-        return self._library.apply(video.id, "archive", step)
+        return run.apply("archive", step)

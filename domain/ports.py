@@ -22,6 +22,8 @@ class LevelResult:
         output: path of the written output when ``succeeded``.
         verification: the level's check of its own output: ``passed``, ``failed`` or None
             when the level did not get as far as checking.
+        patient_metadata: what level 1 read about the patient (names, dates, device);
+            patient data: it goes only into the encrypted events, never logs or projections.
     """
 
     succeeded: bool
@@ -30,6 +32,7 @@ class LevelResult:
     versions: dict[str, str] = field(default_factory=dict)
     output: str | None = None
     verification: str | None = None
+    patient_metadata: dict[str, str | None] | None = field(default=None, repr=False)
 
     @classmethod
     def ok(
@@ -117,6 +120,10 @@ class VideoStore(Protocol):
 
     def anonymized_location(self, video_id: str) -> str:
         """Where the anonymized output of a video goes."""
+        ...
+
+    def discard_partials(self, video_id: str) -> None:
+        """Remove temporary files a dead run of this video left behind."""
         ...
 
     def quarantine(self, video_id: str, original: str) -> str:

@@ -19,6 +19,7 @@ class Step:
         versions: what ran (masking profile, OCR engine, model, ffmpeg...).
         output: the file this step produced or kept, if any.
         verification: the level's check of its own output (``passed``/``failed``), if any.
+        patient_metadata: patient data read by level 1; stored only in encrypted events.
     """
 
     reason: str
@@ -28,3 +29,4 @@ class Step:
     versions: dict[str, str] = field(default_factory=dict)
     output: str | None = None
     verification: str | None = None
+    patient_metadata: dict[str, str | None] | None = field(default=None, repr=False)

@@ -7,13 +7,14 @@ Event bodies are deterministic: clocks and measurements are passed in as argumen
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.rulebook import Level, State, next_state
+from domain.errors import ClaimHeld, ClaimLost, TransitionNotAllowed
+from domain.rulebook import TERMINAL_STATES, Level, State, next_state
 from domain.steps import Step
 
 #: Namespace of content-derived video ids; never change it, ids depend on it.
@@ -39,6 +40,9 @@ class Video(Aggregate):
         versions: dict[str, Any]
         output: str | None
         verification: str | None
+        # Patient data read by level 1 (encrypted at rest with the event); projections
+        # must not read it. Defaulted so that events stored before it existed replay.
+        patient_metadata: dict[str, Any] | None = None
 
         def apply(self, aggregate: Any) -> None:
             """Move ``aggregate`` as the rulebook says (replays use the same rule)."""
@@ -52,6 +56,8 @@ class Video(Aggregate):
                 video.anonymized = video.level is not Level.RAW_COPIED
             if self.command in ("start_cleaning", "reprocess"):
                 video.runs += 1
+            if video.state in TERMINAL_STATES:
+                video.claimed_by = None  # a finished run releases its claim
 
     class CleaningStarted(Transitioned):
         command = "start_cleaning"
@@ -87,6 +93,26 @@ class Video(Aggregate):
         )
     }
 
+    class Claimed(Aggregate.Event):
+        """A run took the video to work on it, for a lease renewed by every later event."""
+
+        run_id: str
+        lease_seconds: float
+        taken_over_from: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Record the claimant."""
+            aggregate.claimed_by = self.run_id
+            aggregate.lease_seconds = self.lease_seconds
+
+    class LeaseRenewed(Aggregate.Event):
+        """The claimant is still at work (a heartbeat during a long level)."""
+
+        run_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing changes but the time of the last event, which the lease counts from."""
+
     @staticmethod
     def create_id(sha256: str) -> UUID:
         """Same bytes, same id: importing a file twice finds the first video."""
@@ -105,14 +131,54 @@ class Video(Aggregate):
         self.reason = "received"
         self.detail = "The video was received."
         self.runs = 0
+        self.claimed_by: str | None = None
+        self.lease_seconds = 0.0
 
-    def apply(self, command: str, step: Step) -> None:
+    def lease_expires(self) -> datetime | None:
+        """When the current claim lapses unless renewed; None when unclaimed."""
+        if self.claimed_by is None:
+            return None
+        return self.modified_on + timedelta(seconds=self.lease_seconds)
+
+    def claim(self, run_id: str, now: datetime, lease_seconds: float) -> None:
+        """Take the video for ``run_id``; a lapsed claim of another run is taken over.
+
+        Raises:
+            ClaimHeld: another run holds a live claim.
+            TransitionNotAllowed: the video is archived or failed (nothing to work on).
+        """
+        if self.state in TERMINAL_STATES:
+            raise TransitionNotAllowed("claim", self.state.value)
+        expires = self.lease_expires()
+        if self.claimed_by not in (None, run_id) and expires is not None and now < expires:
+            raise ClaimHeld(str(self.id), expires)
+        taken_over = self.claimed_by if self.claimed_by != run_id else None
+        self.trigger_event(
+            self.Claimed, run_id=run_id, lease_seconds=lease_seconds, taken_over_from=taken_over
+        )
+
+    def renew(self, run_id: str) -> None:
+        """Renew the lease of ``run_id``'s claim.
+
+        Raises:
+            ClaimLost: the claim is no longer ``run_id``'s.
+        """
+        self._check_claim(run_id)
+        self.trigger_event(self.LeaseRenewed, run_id=run_id)
+
+    def _check_claim(self, run_id: str | None) -> None:
+        if run_id is not None and self.claimed_by != run_id:
+            raise ClaimLost(str(self.id))
+
+    def apply(self, command: str, step: Step, run_id: str | None = None) -> None:
         """Carry out ``command`` if the rulebook allows it from the current state.
 
         Raises:
             TransitionNotAllowed: the rulebook has no such row.
             ValueError: an archive step without output, or a raw copy archived as anonymized.
+            ClaimLost: ``run_id`` was given and no longer holds the claim.
         """
+        self._check_claim(run_id)
         next_state(command, self.state)
         if command == "archive":
             if step.level is None or step.output is None:
@@ -128,4 +194,5 @@ class Video(Aggregate):
             versions=dict(step.versions),
             output=step.output,
             verification=step.verification,
+            patient_metadata=step.patient_metadata,
         )

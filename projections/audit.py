@@ -22,8 +22,12 @@ def explain(video_id: str, events: Sequence[Any]) -> list[str]:
     for event in events:
         command = getattr(event, "command", None)
         when = event.timestamp.isoformat(timespec="seconds")
-        if command is None:
+        if hasattr(event, "received_at"):
             story.append(f"Received at {event.received_at.isoformat(timespec='seconds')}.")
+        elif getattr(event, "taken_over_from", None):
+            story.append(f"  At {when} another run took over after the previous run stopped.")
+        elif command is None:
+            continue  # claims and lease renewals of an uninterrupted run
         elif command in ("start_cleaning", "reprocess", "retry"):
             run += command != "retry"
             label = {"start_cleaning": "started", "reprocess": "reprocessing", "retry": "retry"}

@@ -46,8 +46,8 @@ class VideoStatus:
         """Move this status on by one of the video's events."""
         self.updated_at = event.timestamp
         command = getattr(event, "command", None)
-        if command is None:  # Registered
-            self.imported_at = event.received_at
+        if command is None:  # Registered, or the claim bookkeeping (Claimed, LeaseRenewed)
+            self.imported_at = getattr(event, "received_at", self.imported_at)
             return
         self.state = next_state(command, self.state)
         self.reason, self.detail = event.reason, event.detail

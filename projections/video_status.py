@@ -81,6 +81,14 @@ class VideoStatusView(View):
         )
         return [from_row(row) for row in rows]
 
+    def unfinished(self) -> list[str]:
+        """Ids of videos neither archived nor failed (what ``resume`` looks at)."""
+        sql = (
+            f"SELECT video_id FROM {self.table('video_status')} "
+            "WHERE state NOT IN ('archived', 'failed') ORDER BY imported_at"
+        )
+        return [row["video_id"] for row in self.query(sql)]
+
     def between(self, start: datetime, end: datetime) -> list[VideoStatus]:
         """Videos imported in ``[start, end)``, oldest first (uses the index)."""
         rows = self.query(

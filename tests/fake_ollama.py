@@ -16,6 +16,9 @@ streamed NDJSON) like Ollama does. Its ``mode`` decides how it misbehaves:
                     other mode brings the server back up on the same port (``SO_REUSEADDR``;
                     if another process grabbed the port meanwhile, the setter raises OSError).
 
+``chat_mode``, when set, overrides ``mode`` for ``/api/chat`` only (e.g. ``hang``: the
+health check passes, then classification never answers).
+
 ``requests`` records ``(method, path)`` of every request received; ``chat_bodies`` the
 parsed JSON bodies of ``/api/chat`` requests. ``close`` releases hanging handlers, closes
 live connections and joins the handler threads, so it returns in well under a second.
@@ -86,8 +89,9 @@ CHAT_SCHEMA: dict[str, Any] = {
     },
     "required": ["lines", "patient"],
 }
-_DATE = re.compile(r"\b(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})\b")
-_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
+# No word boundary after the year: OCR drops spaces ("14.10.202516:11:05").
+_DATE = re.compile(r"(?<!\d)(\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}-\d{2}-\d{2})")
+_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}")
 _NAME = re.compile(r"^\s*([A-ZÄÖÜ][\w'-]+),\s*([A-ZÄÖÜ][\w'-]+)\s*$")
 _DEVICE = re.compile(r"CV-|EVIS|olympus|pentax|fujinon|\b(GIF|CF|PCF)-", re.IGNORECASE)
 
@@ -206,6 +210,8 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         fake.requests.append((self.command, self.path))
         mode = fake.mode
+        if self.path == "/api/chat" and fake.chat_mode is not None:
+            mode = fake.chat_mode
         if mode == "hang":
             self.server.release.wait()
             return
@@ -232,7 +238,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, {"error": f'model "{model}" not found, try pulling it first'})
         users = [m for m in body.get("messages", []) if m.get("role") == "user"]
         answer = classify_lines(str(users[-1].get("content", ""))) if users else {}
-        if fake.mode == "bad_schema":
+        if "bad_schema" in (fake.mode, fake.chat_mode):
             answer = {"lines": "not a list", "patient": 42}
         content = json.dumps(answer)
         head = {"model": model, "created_at": "2025-01-01T00:00:00Z"}
@@ -293,6 +299,7 @@ class FakeOllama:
         self.delay = delay
         self.requests: list[tuple[str, str]] = []
         self.chat_bodies: list[dict[str, Any]] = []
+        self.chat_mode: str | None = None
         self._mode = "healthy"
         self._server: _Server | None = None
         self._port = 0

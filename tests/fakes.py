@@ -57,6 +57,7 @@ class FakeStore:
     inputs: dict[str, bytes] = field(default_factory=dict)
     quarantined: list[str] = field(default_factory=list)
     quarantine_error: OSError | None = None
+    discarded: list[str] = field(default_factory=list)
 
     def receive(self, source: str) -> Received:
         if source not in self.inputs:
@@ -70,6 +71,9 @@ class FakeStore:
 
     def anonymized_location(self, video_id: str) -> str:
         return f"anonymized/{video_id}.mp4"
+
+    def discard_partials(self, video_id: str) -> None:
+        self.discarded.append(video_id)
 
     def quarantine(self, video_id: str, original: str) -> str:
         if self.quarantine_error is not None:

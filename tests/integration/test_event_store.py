@@ -37,6 +37,7 @@ def test_events_round_trip_through_sqlite(tmp_path: Path) -> None:
     assert video.reason == "not_a_video"
     assert [type(e).__name__ for e in reopened.library.history(video.id)] == [
         "Registered",
+        "Claimed",
         "Failed",
     ]
     assert list(reopened.library.video_ids()) == [video.id]

@@ -92,7 +92,7 @@ def test_slow_beyond_read_timeout_times_out(fake_ollama: FakeOllama, tmp_path: P
 def test_slow_within_read_timeout_passes(fake_ollama: FakeOllama, tmp_path: Path) -> None:
     fake_ollama.mode, fake_ollama.delay = "slow", 0.05
     result = run_check(fake_ollama.host, tmp_path, ocr_engine="json")
-    assert result.reason == "cleaning_not_implemented"
+    assert result.reason == "unreadable_video"  # healthy: the (absent) video is next
 
 
 def test_http_500_is_an_error(fake_ollama: FakeOllama, tmp_path: Path) -> None:
@@ -114,15 +114,13 @@ def test_missing_ocr_engine(fake_ollama: FakeOllama, tmp_path: Path) -> None:
     assert result.reason == "ocr_engine_missing"
 
 
-def test_healthy_says_cleaning_is_not_implemented(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+def test_healthy_checks_then_opens_the_video(fake_ollama: FakeOllama, tmp_path: Path) -> None:
     result = run_check(fake_ollama.host, tmp_path, ocr_engine="json")
-    assert result.reason == "cleaning_not_implemented"
-    assert "falling back" in result.detail
+    assert result.reason == "unreadable_video"
     assert result.versions == {
         "ollama_host": fake_ollama.host,
         "model": DEFAULT_MODEL,
         "ollama": "0.6.0",
-        "ocr": "json",
     }
     assert fake_ollama.requests == [("GET", "/api/tags"), ("GET", "/api/version")]
 
@@ -130,11 +128,11 @@ def test_healthy_says_cleaning_is_not_implemented(fake_ollama: FakeOllama, tmp_p
 def test_model_matches_with_and_without_latest_tag(tmp_path: Path) -> None:
     with FakeOllama(model="mistral:latest") as fake:
         assert run_check(fake.host, tmp_path, model="mistral", ocr_engine="json").reason == (
-            "cleaning_not_implemented"
+            "unreadable_video"
         )
     with FakeOllama(model="mistral") as fake:
         result = run_check(fake.host, tmp_path, model="mistral:latest", ocr_engine="json")
-        assert result.reason == "cleaning_not_implemented"
+        assert result.reason == "unreadable_video"
 
 
 @pytest.mark.parametrize("host", ["http://[::1", "http://127.0.0.1:notaport", "http://"])

@@ -1,0 +1,17 @@
+"""The expected way for a piece of level 1 to give up: a reason code and a sentence."""
+
+from __future__ import annotations
+
+
+class LevelFailure(Exception):
+    """Level 1 cannot finish for an expected reason; becomes ``LevelResult.failed``.
+
+    Args:
+        reason: machine-readable code (``ollama_timeout``, ``verification_failed``...).
+        detail: one short human sentence, never patient data.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail

@@ -1,0 +1,79 @@
+"""Talking to Ollama safely: base URLs, public host names, and errors mapped to reasons."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import ollama
+
+from adapters.cleaning.errors import LevelFailure
+
+_DEFAULT_PORT = 11434  # what the ollama client assumes when the host names no port
+# Everything a network call to Ollama may raise for an expected reason. pydantic's
+# ValidationError and json.JSONDecodeError are ValueErrors; ConnectionError is an OSError.
+EXPECTED = (httpx.HTTPError, httpx.InvalidURL, ollama.ResponseError, OSError, ValueError)
+
+#: Reasons that mean Ollama itself failed; they count towards the circuit breaker.
+OLLAMA_FAILURES = frozenset(
+    {
+        "ollama_unavailable",
+        "no_models",
+        "model_missing",
+        "ollama_timeout",
+        "ollama_error",
+        "ollama_bad_answer",
+        "cleaning_timeout",
+    }
+)
+
+
+def base_url(host: str) -> str:
+    """``host`` as a full base URL, defaulting scheme and port the way the ollama client does.
+
+    Raises:
+        ValueError: ``host`` is no URL (no host name, a bad port, an unclosed IPv6 bracket).
+
+    """
+    url = host.strip() or "127.0.0.1"
+    explicit = "://" in url
+    parts = urlsplit(url if explicit else f"http://{url}")
+    port = parts.port  # raises ValueError for a bad port
+    if not parts.hostname:
+        raise ValueError("the Ollama host names no server")
+    netloc = parts.netloc if explicit or port else f"{parts.netloc}:{_DEFAULT_PORT}"
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def public_host(host: str) -> str:
+    """``host`` without user name or password, fit for logs and events."""
+    try:
+        parts = urlsplit(base_url(host))
+    except ValueError:
+        return "invalid"
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def canonical(model: str) -> str:
+    """``qwen2.5`` and ``qwen2.5:latest`` name the same model."""
+    return model if ":" in model.rsplit("/", 1)[-1] else f"{model}:latest"
+
+
+def explain(err: Exception) -> LevelFailure:
+    """Map a client exception to a reason code and a sentence without patient data."""
+    if isinstance(err, httpx.ConnectTimeout | httpx.ConnectError | httpx.UnsupportedProtocol):
+        return LevelFailure("ollama_unavailable", "Ollama could not be reached.")
+    if isinstance(err, httpx.InvalidURL):
+        return LevelFailure("ollama_unavailable", "The Ollama host is not a valid URL.")
+    if isinstance(err, httpx.TimeoutException):
+        return LevelFailure("ollama_timeout", "Ollama accepted the connection but did not answer.")
+    if isinstance(err, ollama.ResponseError):
+        return LevelFailure("ollama_error", f"Ollama answered with HTTP {err.status_code}.")
+    if isinstance(err, httpx.HTTPError):
+        return LevelFailure(
+            "ollama_error", f"Ollama broke the HTTP exchange ({type(err).__name__})."
+        )
+    if isinstance(err, OSError):  # includes the ConnectionError the ollama client raises
+        return LevelFailure("ollama_unavailable", "Ollama could not be reached.")
+    return LevelFailure("ollama_bad_answer", "Ollama's answer was not the expected JSON.")

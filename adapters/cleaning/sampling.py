@@ -1,0 +1,144 @@
+"""Pass 1: decode every frame, decide which to read with OCR, and track what is found.
+
+Every ``full_every_s`` seconds a whole frame is read (that also finds text inside the
+endoscope image). In between, a cheap signature (the downscaled minimum colour channel:
+white or grey overlay text is bright there, reddish tissue is not) is compared with the
+last frame read; where it changed, outside lines already masked, the changed area is read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from adapters.cleaning.tracking import Rect, Tracker
+from adapters.frames import iter_frames
+from adapters.ocr import OcrEngine
+
+#: ``decide(texts)`` says, for each text, whether it must be masked.
+Decide = Callable[[list[str]], dict[str, bool]]
+
+
+@dataclass(frozen=True)
+class SamplingPolicy:
+    """How often and where pass 1 reads frames.
+
+    Attributes:
+        full_every_s: seconds between whole-frame OCR passes.
+        scale: downscale factor of the change signature.
+        bright: signature level that counts as overlay-like (bright, colourless).
+        changed: signature difference that counts as a change.
+        pad: pixels added around a changed area before reading it.
+        min_gap_s: shortest time between two change-triggered reads.
+        max_reads: cap on change-triggered reads per video (specular highlights, noise).
+    """
+
+    full_every_s: float = 4.0
+    scale: int = 8
+    bright: int = 110
+    changed: int = 30
+    pad: int = 24
+    min_gap_s: float = 0.2
+    max_reads: int = 40
+
+
+@dataclass
+class Analysis:
+    """What pass 1 found."""
+
+    tracker: Tracker
+    frames: int
+    width: int
+    height: int
+    ocr_calls: int
+
+
+def signature(frame: np.ndarray, scale: int) -> np.ndarray:
+    """The downscaled minimum colour channel of ``frame`` (uint8)."""
+    h, w = frame.shape[:2]
+    size = (max(1, w // scale), max(1, h // scale))
+    small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+    return np.asarray(small.min(axis=2))
+
+
+class _Pass:
+    def __init__(self, ocr: OcrEngine, decide: Decide, policy: SamplingPolicy, fps: float):
+        self.ocr, self.decide, self.policy = ocr, decide, policy
+        self.full_every = max(1, round(policy.full_every_s * fps))
+        self.min_gap = max(1, round(policy.min_gap_s * fps))
+        self.tracker = Tracker()
+        self.reference: np.ndarray | None = None
+        self.last_read = -(10**9)
+        self.reads = self.calls = 0
+        self.verdicts: dict[str, bool] = {}
+
+    def frame(self, index: int, frame: np.ndarray) -> None:
+        h, w = frame.shape[:2]
+        sig = signature(frame, self.policy.scale)
+        if self.reference is None or index % self.full_every == 0:
+            self.read(index, frame, (0, 0, w, h), sig)
+            return
+        if index - self.last_read < self.min_gap or self.reads >= self.policy.max_reads:
+            return
+        area = self.changed_area(sig, w, h)
+        if area is not None:
+            self.reads += 1
+            self.read(index, frame, area, sig)
+
+    def changed_area(self, sig: np.ndarray, w: int, h: int) -> Rect | None:
+        assert self.reference is not None
+        p = self.policy
+        bright = np.maximum(sig, self.reference) >= p.bright
+        diff = cv2.absdiff(sig, self.reference) >= p.changed
+        changed = (bright & diff).astype(np.uint8)
+        for track in self.tracker.tracks:  # a masked clock may tick: it stays masked anyway
+            if track.masked:
+                x0, y0, x1, y1 = (v // p.scale for v in track.rect)
+                changed[max(0, y0 - 1) : y1 + 2, max(0, x0 - 1) : x1 + 2] = 0
+        points = cv2.findNonZero(changed)
+        if points is None:
+            return None
+        x, y, cw, ch = cv2.boundingRect(points)
+        area = (
+            max(0, x * p.scale - p.pad),
+            max(0, y * p.scale - p.pad),
+            min(w, (x + cw) * p.scale + p.pad),
+            min(h, (y + ch) * p.scale + p.pad),
+        )
+        if (area[2] - area[0]) * (area[3] - area[1]) > 0.4 * w * h:
+            return (0, 0, w, h)
+        return area
+
+    def read(self, index: int, frame: np.ndarray, area: Rect, sig: np.ndarray) -> None:
+        x0, y0, x1, y1 = area
+        self.calls += 1
+        found = self.ocr.find_text(np.ascontiguousarray(frame[y0:y1, x0:x1]))
+        boxes = [((b.x + x0, b.y + y0, b.x + x0 + b.w, b.y + y0 + b.h), b.text) for b in found]
+        self.tracker.add_sample(index, area, boxes)
+        if boxes:
+            self.verdicts.update(self.decide([text for _, text in boxes]))
+        for track in self.tracker.tracks:  # any text that must be hidden hides the line
+            track.masked = any(self.verdicts.get(text, True) for text in track.texts)
+        self.reference, self.last_read = sig, index
+
+
+def analyse(
+    source: str, ocr: OcrEngine, decide: Decide, policy: SamplingPolicy, fps: float
+) -> Analysis:
+    """Decode ``source`` once, reading sampled frames with ``ocr``; track and classify lines.
+
+    Raises:
+        UnreadableVideo: OpenCV cannot open ``source``.
+        LevelFailure: ``decide`` gave up (an Ollama failure).
+    """
+    state = _Pass(ocr, decide, policy, fps)
+    frames, width, height = 0, 0, 0
+    with contextlib.closing(iter_frames(source)) as decoded:
+        for index, frame in enumerate(decoded):
+            state.frame(index, frame)
+            frames, (height, width) = index + 1, frame.shape[:2]
+    return Analysis(state.tracker, frames, width, height, state.calls)

@@ -1,0 +1,106 @@
+"""Level-1 commands of the ``endoveil`` CLI: ``circuit`` and ``reprocess``.
+
+Importing this module registers them on the one app (``adapters.cli_app``).
+Output names videos by id only; patient metadata is never printed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+
+from adapters.bootstrap import circuit_of
+from adapters.cleaning.circuit import CircuitBreaker
+from adapters.cli_app import _context, _parse_id, app
+from adapters.settings import Settings
+from domain.errors import VideoNotFound
+from domain.reprocess import Reprocessor
+
+
+def circuit_json(breaker: CircuitBreaker) -> dict[str, Any]:
+    """The circuit breaker's state as a JSON-ready dict."""
+    state = breaker.state()
+    mode, wait = breaker.describe()
+    return {
+        "state": mode,
+        "consecutive_failures": state.failures,
+        "threshold": breaker.threshold,
+        "cooldown_s": breaker.cooldown_s,
+        "retry_in_s": round(wait, 1),
+        "last_reason": state.last_reason,
+    }
+
+
+def circuit_line(settings: Settings) -> str:
+    """One line on the Ollama circuit for the top of ``endoveil status``."""
+    info = circuit_json(circuit_of(settings))
+    failures = f"{info['consecutive_failures']}/{info['threshold']} consecutive Ollama failures"
+    if info["state"] == "closed":
+        return f"Ollama circuit: closed ({failures})"
+    why = f", last: {info['last_reason']}" if info["last_reason"] else ""
+    if info["state"] == "open":
+        wait = f"{info['retry_in_s']:.0f} s"
+        return f"Ollama circuit: OPEN, level 1 skipped for {wait} more ({failures}{why})"
+    return f"Ollama circuit: half-open, the next import probes Ollama ({failures}{why})"
+
+
+@app.command()
+def circuit(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Show the Ollama circuit breaker: closed, open (level 1 skipped) or half-open."""
+    settings = _context(ctx).settings
+    if as_json:
+        typer.echo(json.dumps(circuit_json(circuit_of(settings)), indent=2))
+    else:
+        typer.echo(circuit_line(settings))
+
+
+@app.command()
+def reprocess(
+    ctx: typer.Context,
+    video_ids: Annotated[
+        list[str] | None, typer.Argument(help="Videos to reprocess (or use --degraded).")
+    ] = None,
+    degraded: Annotated[
+        bool, typer.Option("--degraded", help="Every video archived at fallback_basic/raw_copied.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per video.")] = False,
+) -> None:
+    """Run level 1 again on videos archived at fallback_basic or raw_copied."""
+    if bool(video_ids) == degraded:
+        typer.echo("endoveil: give VIDEO_ID... or --degraded (not both)", err=True)
+        raise typer.Exit(2)
+    services = _context(ctx).services
+    reprocessor = Reprocessor(services.library, services.chain)
+    ids: list[UUID] = (
+        reprocessor.degraded() if degraded else [_parse_id(v) for v in video_ids or []]
+    )
+    if not ids and not as_json:
+        typer.echo("No degraded videos to reprocess.")
+    worse = False
+    for vid in ids:
+        try:
+            video = reprocessor.reprocess(vid)
+        except VideoNotFound as missing:
+            typer.echo(f"endoveil: {missing}", err=True)
+            worse = True
+            continue
+        row = {
+            "video_id": str(vid),
+            "reprocessed": video is not None,
+            "level": video.level.value if video and video.level else None,
+            "anonymized": bool(video and video.anonymized),
+            "reason": video.reason if video else "not_degraded",
+        }
+        if as_json:
+            typer.echo(json.dumps(row))
+        elif video is None:
+            typer.echo(f"{vid}  not reprocessed: not archived at fallback_basic or raw_copied")
+        else:
+            typer.echo(f"{vid}  level={row['level']}  [{row['reason']}]")
+    raise typer.Exit(1 if worse else 0)

@@ -1,0 +1,68 @@
+"""The ``step_durations`` view: how long each level ran, for the per-level duration histograms.
+
+The ``fallbacks`` view keeps the seconds of the levels that gave up, but not of the level that
+produced the output (the ``archive`` event), so the histograms need this small table of their
+own: one row per level that ended, with or without output.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from eventsourcing.sqlite import SQLiteCursor
+
+from projections.views import Page, View, timestamp
+
+#: The commands that end a level, and what they say about its outcome.
+OUTCOMES = {"fall_back": "fell_back", "copy_raw": "fell_back", "archive": "output"}
+
+
+class StepDurationView(View):
+    """Every level that ended: which video, when, how, and how many seconds it took."""
+
+    name: ClassVar[str] = "step_durations"
+    tables: ClassVar[dict[str, str]] = {"step_durations": "position"}
+
+    def schema(self) -> list[str]:
+        """One row per ended level."""
+        t = self.table("step_durations")
+        return [
+            f"CREATE TABLE IF NOT EXISTS {t} ("
+            "position INTEGER PRIMARY KEY, video_id TEXT NOT NULL, at TEXT NOT NULL, "
+            "level TEXT NOT NULL, outcome TEXT NOT NULL, seconds REAL NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {t}_level ON {t} (level, seconds)",
+        ]
+
+    def project(self, cursor: SQLiteCursor, page: Page) -> None:
+        """Insert a row for each event of the page that ends a level."""
+        cursor.executemany(
+            f"INSERT INTO {self.table('step_durations')} VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    position,
+                    str(event.originator_id),
+                    timestamp(event.timestamp),
+                    event.level,
+                    OUTCOMES[event.command],
+                    event.seconds,
+                )
+                for position, event in page
+                if getattr(event, "command", None) in OUTCOMES and event.level
+            ],
+        )
+
+    def histogram(self, bounds: tuple[float, ...]) -> dict[tuple[str, str], list[float]]:
+        """Cumulative bucket counts per (level, outcome), then the count and the sum.
+
+        Args:
+            bounds: the upper bounds of the buckets, ascending (``+Inf`` is added).
+
+        Returns:
+            ``{(level, outcome): [count <= b for b in bounds] + [count, sum]}``.
+        """
+        buckets = ", ".join(f"SUM(seconds <= {float(b)!r})" for b in bounds)
+        rows = self.query(
+            f"SELECT level, outcome, {buckets}, COUNT(*), COALESCE(SUM(seconds), 0) "
+            f"FROM {self.table('step_durations')} GROUP BY level, outcome ORDER BY level, outcome"
+        )
+        return {(row[0], row[1]): [float(v or 0) for v in tuple(row)[2:]] for row in rows}
