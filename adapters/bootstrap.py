@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.keys import cipher_key
-from adapters.masker import OpenCVMasker
+from adapters.masker import OnProgress, OpenCVMasker
 from adapters.ollama_cleaner import OllamaFrameCleaner
 from adapters.probe import OpenCVProbe
 from adapters.settings import Settings
 from adapters.store import FileStore
+from adapters.vault import KeyFileVault
 from domain.application import VideoLibrary
+from domain.erase import Eraser
 from domain.importer import Importer
 from domain.pipeline import FallbackChain
 from domain.ports import FrameCleaner, Masker
@@ -31,6 +33,8 @@ class Services:
     chain: FallbackChain
     importer: Importer
     projections: Projections
+    vault: KeyFileVault
+    eraser: Eraser
 
     def catch_up(self) -> int:
         """Bring the materialised views up to date with the event log."""
@@ -59,9 +63,16 @@ def circuit_of(settings: Settings) -> CircuitBreaker:
 
 
 def build(
-    settings: Settings, cleaner: FrameCleaner | None = None, masker: Masker | None = None
+    settings: Settings,
+    cleaner: FrameCleaner | None = None,
+    masker: Masker | None = None,
+    *,
+    on_progress: OnProgress | None = None,
 ) -> Services:
-    """Wire endoveil; tests may pass their own level adapters."""
+    """Wire endoveil; tests may pass their own level adapters.
+
+    ``on_progress(video_id, frames_done, frames_total)`` follows level 2's encoding.
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     library = VideoLibrary(env=event_store_env(settings))
     store = FileStore(settings.data_dir)
@@ -74,6 +85,12 @@ def build(
         budget_s=settings.cleaning_budget,
         circuit=circuit_of(settings),
     )
-    chain = FallbackChain(library, cleaner, masker or OpenCVMasker(), store)
+    vault = KeyFileVault(settings.data_dir)
+    chain = FallbackChain(
+        library, cleaner, masker or OpenCVMasker(on_progress), store, vault=vault
+    )
     importer = Importer(library, chain, store, OpenCVProbe(), settings.lease_seconds)
-    return Services(settings, library, store, chain, importer, Projections.open(library))
+    eraser = Eraser(library, store, vault)
+    return Services(
+        settings, library, store, chain, importer, Projections.open(library), vault, eraser
+    )

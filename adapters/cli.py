@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Annotated
@@ -12,7 +13,9 @@ import typer
 from adapters.bootstrap import Services
 from adapters.cli_app import _context, _history, _parse_id, app
 from adapters.cli_level1 import circuit_line  # also registers the circuit and reprocess commands
+from adapters.cli_progress import MaskingProgress
 from adapters.render import audit_lines, event_line, import_json, import_line, status_line
+from domain.errors import ClaimHeld, VideoNotFound
 from domain.importer import ImportReport
 from domain.rulebook import mermaid
 from projections.audit import explain
@@ -23,14 +26,20 @@ def import_videos(
     ctx: typer.Context,
     files: Annotated[list[str], typer.Argument(help="Video files to import.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
+    progress: Annotated[
+        bool, typer.Option("--progress", help="Show a progress bar on stderr (default: on a TTY).")
+    ] = False,
 ) -> None:
     """Import video files through the fallback chain."""
-    services = _context(ctx).services
-    failed = False
-    for source in files:
-        report = services.importer.import_file(source)
-        services.catch_up()  # the views follow the events after every import
-        failed |= _print_report(services, report, as_json)
+    with contextlib.ExitStack() as stack:
+        if progress or sys.stderr.isatty():
+            _context(ctx).on_progress = stack.enter_context(MaskingProgress())
+        services = _context(ctx).services
+        failed = False
+        for source in files:
+            report = services.importer.import_file(source)
+            services.catch_up()  # the views follow the events after every import
+            failed |= _print_report(services, report, as_json)
     raise typer.Exit(1 if failed else 0)
 
 
@@ -61,6 +70,33 @@ def resume(
     if not as_json:
         typer.echo(f"resume: {len(unfinished)} unfinished video(s) looked at")
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def erase(
+    ctx: typer.Context,
+    video_id: Annotated[str, typer.Argument(help="The video to erase.")],
+    reason: Annotated[
+        str, typer.Option(help="Why: a request reference, never patient data.")
+    ] = "erasure requested",
+) -> None:
+    """Crypto-shred a video's patient metadata and delete its raw and quarantined files."""
+    services = _context(ctx).services
+    vid = _parse_id(video_id)
+    try:
+        done = services.eraser.erase(vid, reason)
+    except VideoNotFound as missing:
+        typer.echo(f"endoveil: {missing}", err=True)
+        raise typer.Exit(1) from None
+    except ClaimHeld:
+        typer.echo(f"endoveil: video {vid} is being processed; erase it when it is done", err=True)
+        raise typer.Exit(1) from None
+    services.catch_up()
+    again = " (already erased; leftovers removed)" if done.already_erased else ""
+    typer.echo(
+        f"{vid} erased{again}: metadata key {'shredded' if done.key_shredded else 'absent'}, "
+        f"{len(done.files_deleted)} file(s) deleted; the audit trail keeps the erasure."
+    )
 
 
 @app.command()
@@ -131,7 +167,7 @@ def demo(ctx: typer.Context) -> None:
 
 def main() -> None:
     """Console entry point: every command module registers on the one ``app``."""
-    from adapters import cli_reports  # noqa: F401
+    from adapters import cli_reports, cli_service  # noqa: F401
 
     app(prog_name="endoveil")
 

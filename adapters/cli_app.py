@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
 import typer
+from eventsourcing.persistence import OperationalError
 
 from adapters import logs
 from adapters.bootstrap import Services, build
+from adapters.masker import OnProgress
 from adapters.settings import Settings
 from domain.errors import VideoNotFound
 
@@ -22,15 +26,36 @@ class Context:
     def __init__(self, data_dir: Path | None, verbose: bool) -> None:
         self.settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
         self.verbose = verbose
+        self.on_progress: OnProgress | None = None  # set before ``services`` is first used
         self._services: Services | None = None
 
     @property
     def services(self) -> Services:
         """The wired application (opens the event store on first use)."""
         if self._services is None:
-            logs.configure(self.settings.data_dir, self.verbose, self.settings.log_format)
-            self._services = build(self.settings)
+            try:
+                logs.configure(self.settings.data_dir, self.verbose, self.settings.log_format)
+                self._services = build(self.settings, on_progress=self.on_progress)
+            except (OSError, sqlite3.Error, OperationalError) as error:
+                cause = _unwritable_cause(error)
+                if cause is None:
+                    raise
+                where = self.settings.data_dir
+                typer.echo(f"endoveil: data directory {where} is not writable ({cause})", err=True)
+                raise typer.Exit(2) from None
         return self._services
+
+
+_UNWRITABLE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
+_UNWRITABLE_SQLITE = ("readonly", "read-only", "unable to open database")
+
+
+def _unwritable_cause(error: Exception) -> str | None:
+    """The short cause if ``error`` says the data dir cannot be written, else None."""
+    if isinstance(error, OSError):
+        return error.strerror if error.errno in _UNWRITABLE_ERRNOS else None
+    text = str(error)
+    return text if any(words in text.lower() for words in _UNWRITABLE_SQLITE) else None
 
 
 def _context(ctx: typer.Context) -> Context:

@@ -1,39 +1,32 @@
 """Level 2 (``fallback_basic``): black out everything outside the endoscope image.
 
-Deterministic and model-free: find the endoscope image (a known processor profile or the
-region that keeps changing), stream every frame through a mask into the H.264 writer, then
-decode the result and check it before it becomes visible.
+Deterministic and model-free: find the endoscope image (a processor profile matched by its
+geometry, else the region that keeps changing, on small grey samples), mask and encode in
+one ffmpeg pass (``adapters.mask_encode``), then check the output with OCR before it
+becomes visible (``adapters.mask_verify``). Memory does not grow with the video's length.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from adapters.atomic import atomic_target
-from adapters.ffmpeg import ENCODER_SETTINGS, EncoderError, H264Writer, ffmpeg_version
-from adapters.frames import (
-    UnreadableVideo,
-    VideoInfo,
-    count_and_sample,
-    iter_frames,
-    read_info,
-    sample_frames,
-)
-from adapters.roi import Region, find_region
+from adapters.detection import locate_endoscope
+from adapters.ffmpeg import ENCODER_SETTINGS, EncoderError, ffmpeg_version
+from adapters.frames import UnreadableVideo, read_info
+from adapters.mask_encode import encode_masked, even_size
+from adapters.mask_verify import Verification, VerificationFailed, verify_output
+from adapters.ocr import OcrEngine, OcrUnavailable, RapidOcr
+from adapters.roi import Region
 from domain.ports import LevelResult
 
 log = logging.getLogger(__name__)
 
-MAX_OUTSIDE_LEVEL = 16  # brightest value tolerated outside the region after encoding
-# H.264 blurs a sharp edge over a few pixels (4:2:0 chroma, block transform), so the check
-# for black skips a thin band along the region's border.
-VERIFY_MARGIN_PX = 8
-VERIFY_SAMPLES = 8
+OnProgress = Callable[[str, int, int], None]  # video_id, frames done, frames in total
 
 
 class _Failure(Exception):
@@ -45,112 +38,87 @@ class _Failure(Exception):
         self.detail = detail
 
 
-def _outside_check_mask(region: Region) -> np.ndarray:
-    """Return a mask of the pixels that must be black: outside the region and its margin."""
-    size = 2 * VERIFY_MARGIN_PX + 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
-    return cv2.bitwise_not(cv2.dilate(region.mask, kernel))
-
-
-def brightest_outside(frame: np.ndarray, outside: np.ndarray) -> int:
-    """Return the brightest channel value of ``frame`` where ``outside`` is set."""
-    _, peak, _, _ = cv2.minMaxLoc(np.max(frame, axis=2), mask=outside)
-    return int(peak)
-
-
 class OpenCVMasker:
-    """``Masker`` with OpenCV (decode, mask) and ffmpeg/libx264 (encode).
+    """``Masker`` with OpenCV (region finding) and ffmpeg/libx264 (mask and encode).
 
     Args:
-        sample_count: frames sampled to find the endoscope image.
+        on_progress: called with ``(video_id, frames_done, frames_total)`` while encoding.
+        ocr: the engine that reads the output's outside area (default RapidOCR, loaded
+            only when something outside is not black).
 
     """
 
-    def __init__(self, sample_count: int = 32) -> None:
-        self.sample_count = sample_count
+    def __init__(self, on_progress: OnProgress | None = None, ocr: OcrEngine | None = None):
+        self.on_progress = on_progress
+        self._ocr = ocr
 
     def mask(self, video_id: str, source: str, target: str) -> LevelResult:
         """Write a masked copy of ``source`` to ``target`` or say why not.
 
         Never raises for bad input: expected failures come back as ``LevelResult.failed``
         with reason ``unreadable_video``, ``roi_uncertain``, ``truncated_video``,
-        ``encoder_failed``, ``verification_failed`` or ``masking_failed``. No partial or
-        unverified output is ever left at ``target``. Logs name only ``video_id``.
+        ``encoder_failed``, ``ocr_engine_missing``, ``verification_failed`` or
+        ``masking_failed``. No partial or unverified output is ever left at ``target``.
+        Logs name only ``video_id``.
 
         """
         versions = {"opencv": cv2.__version__, "encoder": ENCODER_SETTINGS}
+        verification = None
         try:
             versions["ffmpeg"] = ffmpeg_version()
-            region, frames = self._mask(source, Path(target))
+            ocr = self._ocr or RapidOcr()
+            versions["verification_ocr"] = ocr.name
+            region, frames, checked = self._mask(video_id, source, Path(target), ocr, versions)
         except _Failure as failure:
             reason, detail = failure.reason, failure.detail
+        except VerificationFailed as failed:
+            reason, detail, verification = "verification_failed", str(failed), "failed"
+        except OcrUnavailable:
+            reason, detail = "ocr_engine_missing", "The OCR engine for verification is missing."
         except UnreadableVideo:
             reason, detail = "unreadable_video", "The file cannot be opened as a video."
         except EncoderError as err:
-            reason = "encoder_failed"
-            detail = f"The H.264 encoder failed: {err.message}."
+            reason, detail = "encoder_failed", f"The H.264 encoder failed: {err.message}."
         except (cv2.error, OSError) as err:  # messages may hold paths: keep only the kind
-            reason = "masking_failed"
-            detail = f"Masking stopped with {type(err).__name__}."
+            reason, detail = "masking_failed", f"Masking stopped with {type(err).__name__}."
         else:
-            versions["masking_profile"] = region.description
             log.info("video %s: masked %d frames (%s)", video_id, frames, region.description)
-            detail = f"Masked {frames} frames outside the endoscope image ({region.description})."
+            detail = (
+                f"Masked {frames} frames outside the endoscope image ({region.description}); "
+                f"{checked.keyframes} keyframes checked black outside, "
+                f"{checked.ocr_crops} non-black area(s) read by OCR."
+            )
             return LevelResult.ok(output=target, reason="masked", detail=detail, versions=versions)
         log.warning("video %s: masking failed: %s", video_id, reason)
-        verification = "failed" if reason == "verification_failed" else None
         return LevelResult.failed(reason, detail, versions, verification)
 
-    def _mask(self, source: str, target: Path) -> tuple[Region, int]:
+    def _mask(
+        self, video_id: str, source: str, target: Path, ocr: OcrEngine, versions: dict[str, str]
+    ) -> tuple[Region, int, Verification]:
         info = read_info(source)
         if min(info.width, info.height, info.fps, info.frames) <= 0:
             raise _Failure("unreadable_video", "The video declares no frames or no frame size.")
-        samples = sample_frames(source, self.sample_count)
-        if not samples:
-            raise _Failure("truncated_video", "Not a single declared frame could be decoded.")
-        finding = find_region(samples)
+        finding = locate_endoscope(source, info)
         if finding.region is None:
             raise _Failure("roi_uncertain", finding.detail)
         region = finding.region
+        versions["masking_profile"] = region.description
+        padded = even_size(info.width, info.height)
+        if padded != (info.width, info.height):
+            versions["geometry"] = (
+                f"pad {info.width}x{info.height} to {padded[0]}x{padded[1]} (yuv420p)"
+            )
+
+        def progress(done: int) -> None:
+            if self.on_progress is not None:
+                self.on_progress(video_id, done, info.frames)
+
         with atomic_target(target) as temp:
-            written = self._encode(source, region, temp, info)
+            written = encode_masked(source, temp, region, info, progress)
             if written < info.frames:
                 raise _Failure(
                     "truncated_video",
                     f"Only {written} of {info.frames} declared frames could be decoded.",
                 )
-            self._verify(str(temp), region, written, info)
-        return region, written
-
-    def _encode(self, source: str, region: Region, temp: Path, info: VideoInfo) -> int:
-        with (
-            contextlib.closing(iter_frames(source)) as frames,
-            H264Writer(temp, info.width, info.height, info.fps, "yuv420p") as writer,
-        ):
-            for frame in frames:
-                if frame.shape[:2] != (info.height, info.width):
-                    raise _Failure("masking_failed", "The frame size changes within the video.")
-                region.apply(frame)
-                writer.write(frame)
-        return writer.frames_written
-
-    def _verify(self, output: str, region: Region, frames: int, info: VideoInfo) -> None:
-        """Decode the output: same geometry and frame count, black outside the region."""
-        written = read_info(output)
-        if (written.width, written.height) != (info.width, info.height):
-            raise _Failure("verification_failed", "The output has another frame size.")
-        if abs(written.fps - info.fps) > 0.01:
-            raise _Failure("verification_failed", "The output has another frame rate.")
-        wanted = {int(i) for i in np.linspace(0, frames - 1, VERIFY_SAMPLES)}
-        decoded, samples = count_and_sample(output, wanted)
-        if decoded != frames or len(samples) != len(wanted):
-            raise _Failure(
-                "verification_failed", f"The output decodes to {decoded} of {frames} frames."
-            )
-        outside = _outside_check_mask(region)
-        peak = max(brightest_outside(frame, outside) for frame in samples.values())
-        if peak > MAX_OUTSIDE_LEVEL:
-            raise _Failure(
-                "verification_failed",
-                f"Pixels outside the endoscope image reach level {peak} after encoding.",
-            )
+            checked = verify_output(str(temp), region, info, written, ocr)
+        return region, written, checked

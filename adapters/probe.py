@@ -12,6 +12,11 @@ from domain.ports import Probe
 
 log = logging.getLogger(__name__)
 
+# Refused from the header, before a frame is decoded or allocated: beyond 8K a single frame
+# could take gigabytes, and a frame rate outside this range is a broken or hostile header.
+MAX_SIDE_PX = 8192
+MIN_FPS, MAX_FPS = 1.0, 240.0
+
 
 def _unreadable(reason: str, detail: str) -> Probe:
     return Probe(readable=False, reason=reason, detail=detail)
@@ -41,7 +46,8 @@ class OpenCVProbe:
 
         Returns:
             ``Probe(readable=True, width=..., height=..., fps=..., frames=...)`` or a probe
-            with reason ``empty_file``, ``not_a_video``, ``no_frames`` or ``truncated_video``.
+            with reason ``empty_file``, ``not_a_video``, ``unsupported_dimensions``,
+            ``unsupported_frame_rate``, ``no_frames`` or ``truncated_video``.
 
         """
         try:
@@ -63,6 +69,17 @@ class OpenCVProbe:
         if not capture.isOpened():
             return _unreadable("not_a_video", "The file cannot be opened as a video.")
         info = info_of(capture)
+        if info.width > MAX_SIDE_PX or info.height > MAX_SIDE_PX:
+            return _unreadable(
+                "unsupported_dimensions",
+                f"The video declares {info.width}x{info.height} pixels; "
+                f"at most {MAX_SIDE_PX}x{MAX_SIDE_PX} is supported.",
+            )
+        if 0 < info.fps < MIN_FPS or info.fps > MAX_FPS:
+            return _unreadable(
+                "unsupported_frame_rate",
+                f"The video declares {info.fps:g} fps; {MIN_FPS:g} to {MAX_FPS:g} is supported.",
+            )
         if info.width <= 0 or info.height <= 0 or info.fps <= 0 or info.frames <= 0:
             return _unreadable(
                 "no_frames",

@@ -62,6 +62,8 @@ def event_line(line: dict[str, Any]) -> str:
 
 def _why(event: Any) -> tuple[str, str]:
     """Reason and detail of any event, the claim bookkeeping included."""
+    if type(event).__name__ == "Erased":
+        return "erased", f"Patient metadata shredded, unanonymized files deleted ({event.reason})."
     if hasattr(event, "reason"):
         return event.reason, event.detail
     if hasattr(event, "received_at"):

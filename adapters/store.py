@@ -14,7 +14,7 @@ import stat
 import uuid
 from pathlib import Path
 
-from adapters.atomic import copy_atomically, publish
+from adapters.atomic import copy_atomically, fsync_dir, publish
 from domain.errors import InputRejected
 from domain.ports import Received
 from domain.video import video_id_for
@@ -74,9 +74,23 @@ class FileStore:
         for folder in ("anonymized", "quarantine"):
             for partial in (self.data_dir / folder).glob(f".{video_id}*.partial"):
                 partial.unlink(missing_ok=True)
+
+    def sweep(self) -> None:
+        """Remove inputs half-copied by runs that died before registering them."""
         for partial in (self.data_dir / "raw").glob(".incoming-*.partial"):
             if not _alive(partial.name.split("-")[1]):
                 partial.unlink(missing_ok=True)
+
+    def delete_unanonymized(self, video_id: str, original: str) -> list[str]:
+        """Delete ``raw/`` original and ``quarantine/`` copies of a video (erasure)."""
+        doomed = [self.data_dir / original, *(self.data_dir / "quarantine").glob(f"{video_id}.*")]
+        deleted = []
+        for path in doomed:
+            if path.exists():
+                path.unlink()
+                deleted.append(str(path.relative_to(self.data_dir)))
+                fsync_dir(path.parent)
+        return deleted
 
     def quarantine(self, video_id: str, original: str) -> str:
         """Copy the original to ``quarantine/<id>.NOT-ANONYMIZED<ext>``, atomically."""

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from adapters.ffmpeg import H264Writer
+from adapters.profiles import PROFILES
 
 Box = tuple[int, int, int, int]  # x, y, w, h
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -33,6 +34,7 @@ class Layout:
     image: Box  # bounding box of the endoscope image
     circular: bool
     text_strips: tuple[tuple[int, int], ...]  # (x_start, x_end) of columns carrying text
+    outline: tuple[tuple[int, int], ...] = ()  # a polygon image (octagon...) inside ``image``
 
 
 def circle_layout(width: int, height: int, centre_x: int | None = None, name: str = "") -> Layout:
@@ -47,6 +49,12 @@ def circle_layout(width: int, height: int, centre_x: int | None = None, name: st
 
 LAYOUTS: dict[str, Layout] = {
     "olympus": Layout("olympus", 1920, 1080, (550, 0, 1350, 1080), False, ((0, 530),)),
+    "pentax": Layout(
+        "pentax", 1920, 1080, PROFILES[1].bbox, False, ((0, 680),), PROFILES[1].outline
+    ),
+    "fujifilm": Layout(
+        "fujifilm", 1280, 1024, PROFILES[2].bbox, False, ((0, 290),), PROFILES[2].outline
+    ),
     "unknown_circle": circle_layout(1280, 720, name="unknown_circle"),
     "left_circle": circle_layout(1920, 1080, centre_x=540, name="left_circle"),
 }
@@ -151,7 +159,9 @@ def make_video(
     x, y, w, h = shape.image
     texture = tissue_texture(h + 2 * _DRIFT, w + 2 * _DRIFT, rng)
     image_mask = np.zeros((shape.height, shape.width), np.uint8)
-    if shape.circular:
+    if shape.outline:
+        cv2.fillPoly(image_mask, [np.array(shape.outline, np.int32)], 255)
+    elif shape.circular:
         cv2.circle(image_mask, (x + w // 2, y + h // 2), w // 2, 255, -1, cv2.LINE_AA)
         image_mask[image_mask < 255] = 0  # keep the ground truth binary
     else:

@@ -84,6 +84,16 @@ class VideoLibrary(Application[UUID]):
             raise ClaimHeld(str(video_id), "now") from None
         return video
 
+    def erase(self, video_id: UUID, reason: str) -> Video:
+        """Record that a video was erased (see ``domain.erase``)."""
+        video = self.get(video_id)
+        video.erase(reason, datetime.now(UTC))
+        try:
+            self.save(video)
+        except IntegrityError:
+            raise ClaimHeld(str(video_id), "now") from None
+        return video
+
     def renew(self, video_id: UUID, run_id: str) -> None:
         """Renew ``run_id``'s lease (a heartbeat); raises ``ClaimLost`` if it was taken."""
         video = self.get(video_id)

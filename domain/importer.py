@@ -108,6 +108,7 @@ class Importer:
 
     def resume(self, video_ids: Iterable[UUID]) -> list[ImportReport]:
         """Finish every listed video that is not archived or failed and not being worked on."""
+        self._store.sweep()
         reports = []
         for video_id in video_ids:
             if self._library.get(video_id).state not in TERMINAL_STATES:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from uuid import UUID
 
 from domain.application import VideoLibrary
-from domain.ports import FrameCleaner, LevelResult, Masker, VideoStore
+from domain.ports import FrameCleaner, LevelResult, Masker, MetadataVault, VideoStore
 from domain.rulebook import TERMINAL_STATES, Level, State
 from domain.run import Run
 from domain.steps import Step
@@ -35,12 +35,14 @@ class FallbackChain:
         masker: Masker,
         store: VideoStore,
         clock: Callable[[], float] = time.monotonic,
+        vault: MetadataVault | None = None,
     ) -> None:
         self._library = library
         self._cleaner = cleaner
         self._masker = masker
         self._store = store
         self._clock = clock
+        self._vault = vault
 
     def run(self, video_id: UUID, run_id: str | None = None, lease_seconds: float = 300.0) -> Video:
         """Advance the video until it reaches a terminal state; return it.
@@ -88,7 +90,7 @@ class FallbackChain:
             seconds,
             result.versions,
             verification=result.verification,
-            patient_metadata=result.patient_metadata,
+            patient_metadata=self._sealed(video, result.patient_metadata),
         )
         if result.succeeded:
             log.info("video %s anonymized at level %s", video.id, level.value)
@@ -98,6 +100,14 @@ class FallbackChain:
             # A reprocessing run that did not do better keeps what the video already had.
             return run.apply("archive", replace(step, level=video.level, output=video.output))
         return run.apply(on_failure, step)
+
+    def _sealed(
+        self, video: Video, metadata: dict[str, str | None] | None
+    ) -> dict[str, str | None] | None:
+        """Patient metadata is stored only sealed with the video's own key, never in clear."""
+        if not metadata or self._vault is None:
+            return None
+        return {"sealed": self._vault.seal(str(video.id), dict(metadata))}
 
     def _attempt(
         self,

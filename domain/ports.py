@@ -7,7 +7,7 @@ plain strings so that the domain knows no filesystem layout.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,22 @@ class Probe:
     height: int = 0
     fps: float = 0.0
     frames: int = 0
+
+
+class MetadataVault(Protocol):
+    """Seals patient metadata with a key of the video's own, which erasure shreds."""
+
+    def seal(self, video_id: str, metadata: dict[str, Any]) -> str:
+        """Encrypt ``metadata`` with the video's key."""
+        ...
+
+    def unseal(self, video_id: str, sealed: str) -> dict[str, Any] | None:
+        """Decrypt; None once the key was shredded."""
+        ...
+
+    def shred(self, video_id: str) -> bool:
+        """Delete the video's key; return whether there was one."""
+        ...
 
 
 class FrameCleaner(Protocol):
@@ -124,6 +140,14 @@ class VideoStore(Protocol):
 
     def discard_partials(self, video_id: str) -> None:
         """Remove temporary files a dead run of this video left behind."""
+        ...
+
+    def sweep(self) -> None:
+        """Remove temporary files of inputs whose run died before registering them."""
+        ...
+
+    def delete_unanonymized(self, video_id: str, original: str) -> list[str]:
+        """Delete the original and any quarantined raw copy; return what was deleted."""
         ...
 
     def quarantine(self, video_id: str, original: str) -> str:

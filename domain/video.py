@@ -113,6 +113,16 @@ class Video(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """Nothing changes but the time of the last event, which the lease counts from."""
 
+    class Erased(Aggregate.Event):
+        """The patient metadata was shredded and the unanonymized files deleted, on request."""
+
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            """From now on the video keeps only its history and its anonymized output."""
+            aggregate.erased = True
+            aggregate.claimed_by = None
+
     @staticmethod
     def create_id(sha256: str) -> UUID:
         """Same bytes, same id: importing a file twice finds the first video."""
@@ -133,6 +143,7 @@ class Video(Aggregate):
         self.runs = 0
         self.claimed_by: str | None = None
         self.lease_seconds = 0.0
+        self.erased = False
 
     def lease_expires(self) -> datetime | None:
         """When the current claim lapses unless renewed; None when unclaimed."""
@@ -147,8 +158,8 @@ class Video(Aggregate):
             ClaimHeld: another run holds a live claim.
             TransitionNotAllowed: the video is archived or failed (nothing to work on).
         """
-        if self.state in TERMINAL_STATES:
-            raise TransitionNotAllowed("claim", self.state.value)
+        if self.state in TERMINAL_STATES or self.erased:
+            raise TransitionNotAllowed("claim", "erased" if self.erased else self.state.value)
         expires = self.lease_expires()
         if self.claimed_by not in (None, run_id) and expires is not None and now < expires:
             raise ClaimHeld(str(self.id), expires)
@@ -156,6 +167,17 @@ class Video(Aggregate):
         self.trigger_event(
             self.Claimed, run_id=run_id, lease_seconds=lease_seconds, taken_over_from=taken_over
         )
+
+    def erase(self, reason: str, now: datetime) -> None:
+        """Record the erasure (idempotent callers check ``erased`` first).
+
+        Raises:
+            ClaimHeld: a run is working on the video right now.
+        """
+        expires = self.lease_expires()
+        if expires is not None and now < expires:
+            raise ClaimHeld(str(self.id), expires)
+        self.trigger_event(self.Erased, reason=reason)
 
     def renew(self, run_id: str) -> None:
         """Renew the lease of ``run_id``'s claim.
@@ -196,3 +218,10 @@ class Video(Aggregate):
             verification=step.verification,
             patient_metadata=step.patient_metadata,
         )
+
+
+# The aggregate's metaclass redefines the nested event classes after the class body ran, so
+# the classes the body listed are not the ones ``Video.Archived`` names. Both have one topic:
+# a process that reads an event (resolving the topic) before writing one from the body's
+# classes would meet two classes for that topic (``TopicError``). Keep only the final ones.
+Video.EVENTS = {command: getattr(Video, cls.__name__) for command, cls in Video.EVENTS.items()}

@@ -26,6 +26,11 @@ def explain(video_id: str, events: Sequence[Any]) -> list[str]:
             story.append(f"Received at {event.received_at.isoformat(timespec='seconds')}.")
         elif getattr(event, "taken_over_from", None):
             story.append(f"  At {when} another run took over after the previous run stopped.")
+        elif type(event).__name__ == "Erased":
+            story.append(
+                f"Erased at {when} ({event.reason}): patient metadata key shredded, "
+                "original and raw copies deleted."
+            )
         elif command is None:
             continue  # claims and lease renewals of an uninterrupted run
         elif command in ("start_cleaning", "reprocess", "retry"):
@@ -40,12 +45,18 @@ def explain(video_id: str, events: Sequence[Any]) -> list[str]:
             story.append(f"  {_level(event.level)} {_archived(event, trying)}: {_why(event)}")
         elif command == "fail":
             story.append(f"  The import failed: {_why(event)}")
-    return [_verdict(video_id, events), *story]
+    verdict = _verdict(video_id, events)
+    if any(type(event).__name__ == "Erased" for event in events):
+        verdict += " Its patient data and unanonymized files were erased."
+    return [verdict, *story]
 
 
 def _verdict(video_id: str, events: Sequence[Any]) -> str:
-    last = events[-1]
-    command = getattr(last, "command", None)
+    steps = [event for event in events if getattr(event, "command", None)]
+    if not steps:
+        return f"Video {video_id} was received and is waiting to be processed."
+    last = steps[-1]
+    command = last.command
     if command == "archive" and last.level != Level.RAW_COPIED:
         return f"Video {video_id} is anonymized (level {last.level})."
     if command == "archive":

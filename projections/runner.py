@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError
 
 from projections.views import View
 
@@ -17,9 +18,10 @@ def catch_up(app: Application[UUID], views: Sequence[View], page_size: int = PAG
     """Bring every view up to the end of the log; return how many events were read.
 
     Each page of notifications is decoded once and handed to every view still behind it.
+    Several processes may catch up at once: a page another process applied first is
+    refused by the tracking table (the view is left unchanged), and the position re-read.
     """
-    positions = {view.tracking_name: view.position() for view in views}
-    start = min(positions.values(), default=0)
+    start = min((view.position() for view in views), default=0)
     read = 0
     while True:
         notifications = app.recorder.select_notifications(
@@ -29,7 +31,20 @@ def catch_up(app: Application[UUID], views: Sequence[View], page_size: int = PAG
             return read
         page: list[tuple[int, Any]] = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
         for view in views:
-            behind = [item for item in page if item[0] > positions[view.tracking_name]]
-            view.process(behind)
+            _process(view, page)
         read += len(page)
         start = notifications[-1].id
+
+
+def _process(view: View, page: list[tuple[int, Any]]) -> None:
+    """Apply what of ``page`` is past the view's position.
+
+    A refusal means another process moved the position meanwhile: re-read it and retry.
+    """
+    while True:
+        position = view.position()
+        try:
+            view.process([item for item in page if item[0] > position])
+        except IntegrityError:
+            continue
+        return

@@ -36,6 +36,7 @@ class VideoStatus:
     fallbacks: list[Attempt] = field(default_factory=list)
     reprocessed: int = 0
     verification: str | None = None
+    erased: bool = False
 
     @property
     def badge(self) -> Badge:
@@ -46,8 +47,9 @@ class VideoStatus:
         """Move this status on by one of the video's events."""
         self.updated_at = event.timestamp
         command = getattr(event, "command", None)
-        if command is None:  # Registered, or the claim bookkeeping (Claimed, LeaseRenewed)
+        if command is None:  # Registered, Erased, or the claim bookkeeping
             self.imported_at = getattr(event, "received_at", self.imported_at)
+            self.erased = self.erased or type(event).__name__ == "Erased"
             return
         self.state = next_state(command, self.state)
         self.reason, self.detail = event.reason, event.detail
@@ -82,6 +84,7 @@ class VideoStatus:
             "fallbacks": [vars(a) for a in self.fallbacks],
             "reprocessed": self.reprocessed,
             "verification": self.verification,
+            "erased": self.erased,
         }
 
 

@@ -15,7 +15,7 @@ from projections.views import Page, View, timestamp
 
 COLUMNS = (
     "video_id", "imported_at", "updated_at", "state", "level", "anonymized", "output",
-    "reason", "detail", "fallbacks", "reprocessed", "verification", "position",
+    "reason", "detail", "fallbacks", "reprocessed", "verification", "erased", "position",
 )  # fmt: skip
 
 
@@ -33,7 +33,8 @@ class VideoStatusView(View):
             "video_id TEXT PRIMARY KEY, imported_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
             "state TEXT NOT NULL, level TEXT, anonymized INTEGER NOT NULL, output TEXT, "
             "reason TEXT NOT NULL, detail TEXT NOT NULL, fallbacks TEXT NOT NULL, "
-            "reprocessed INTEGER NOT NULL, verification TEXT, position INTEGER NOT NULL)",
+            "reprocessed INTEGER NOT NULL, verification TEXT, erased INTEGER NOT NULL, "
+            "position INTEGER NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {t}_imported_at ON {t} (imported_at)",
             f"CREATE INDEX IF NOT EXISTS {t}_state ON {t} (state, imported_at)",
         ]
@@ -115,6 +116,7 @@ def to_row(status: VideoStatus, position: int) -> tuple[Any, ...]:
         json.dumps([vars(attempt) for attempt in status.fallbacks]),
         status.reprocessed,
         status.verification,
+        int(status.erased),
         position,
     )
 
@@ -134,6 +136,7 @@ def from_row(row: Any) -> VideoStatus:
         fallbacks=[Attempt(**attempt) for attempt in json.loads(row["fallbacks"])],
         reprocessed=row["reprocessed"],
         verification=row["verification"],
+        erased=bool(row["erased"]),
     )
 
 

@@ -8,12 +8,13 @@ independent copy of the same tables (used by ``replay`` to rebuild from position
 
 from __future__ import annotations
 
+import time
 from abc import abstractmethod
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, OperationalError, Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 #: A page of the event log: (notification position, decoded domain event).
@@ -36,7 +37,23 @@ class View(SQLiteTrackingRecorder):
     def __init__(self, datastore: SQLiteDatastore, prefix: str = "") -> None:
         self.prefix = prefix
         super().__init__(datastore)
-        self.create_table()
+        self._create_tables()
+
+    def _create_tables(self, attempts: int = 20) -> None:
+        """Create the tables, tolerating other processes doing the same at the same moment.
+
+        The library checks, then creates and seeds the tracking table in two transactions;
+        a process that loses that race sees "database is locked" or a refused seed row, and
+        simply tries again (the tables then exist).
+        """
+        for attempt in range(attempts):
+            try:
+                self.create_table()
+                return
+            except (OperationalError, IntegrityError):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     @property
     def tracking_name(self) -> str:
@@ -68,8 +85,11 @@ class View(SQLiteTrackingRecorder):
         if not page:
             return
         with self.datastore.transaction(commit=True) as cursor:
-            self.project(cursor, page)
+            # The tracking row first: its write takes the write lock (waiting for it if need
+            # be) before any read, so the transaction never has to upgrade a stale read
+            # snapshot, which SQLite refuses at once with "database is locked".
             self._insert_tracking(cursor, Tracking(self.tracking_name, page[-1][0]))
+            self.project(cursor, page)
 
     def rows(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, in a stable order (for comparing two copies)."""

@@ -75,6 +75,12 @@ class FakeStore:
     def discard_partials(self, video_id: str) -> None:
         self.discarded.append(video_id)
 
+    def sweep(self) -> None:
+        self.discarded.append("*")
+
+    def delete_unanonymized(self, video_id: str, original: str) -> list[str]:
+        return [original]
+
     def quarantine(self, video_id: str, original: str) -> str:
         if self.quarantine_error is not None:
             raise self.quarantine_error

@@ -15,7 +15,7 @@ import os
 import signal
 import subprocess
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from adapters.cleaning.errors import LevelFailure
@@ -31,6 +31,7 @@ def run_with_budget(job: Job, budget_s: float) -> Outcome:
     Raises:
         LevelFailure: the job failed, crashed, or ran out of time (``cleaning_timeout``).
     """
+    job = replace(job, deadline_s=budget_s)
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": _ROOT + (os.pathsep + path if path else "")}
     child = subprocess.Popen(

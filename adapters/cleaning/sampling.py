@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from adapters.cleaning.reading import read_lines
 from adapters.cleaning.tracking import Rect, Tracker
 from adapters.frames import iter_frames
 from adapters.ocr import OcrEngine
@@ -58,16 +59,24 @@ class Analysis:
 
 
 def signature(frame: np.ndarray, scale: int) -> np.ndarray:
-    """The downscaled minimum colour channel of ``frame`` (uint8)."""
-    h, w = frame.shape[:2]
-    size = (max(1, w // scale), max(1, h // scale))
-    small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
-    return np.asarray(small.min(axis=2))
+    """The minimum colour channel of ``frame``, max-pooled over ``scale``-pixel cells (uint8).
+
+    Max-pooling, not averaging: a thin stroke of small text must still light its cell.
+    OpenCV, not numpy reductions: about 8x faster on a 1080p frame.
+    """
+    blue, green, red = cv2.split(frame)
+    low = cv2.min(cv2.min(blue, green), red)
+    kernel = np.ones((scale, scale), np.uint8)
+    pooled = cv2.dilate(low, kernel, anchor=(0, 0))  # each pixel: max of the cell it starts
+    rows, cols = frame.shape[0] // scale, frame.shape[1] // scale
+    return np.ascontiguousarray(pooled[: rows * scale : scale, : cols * scale : scale])
 
 
 class _Pass:
-    def __init__(self, ocr: OcrEngine, decide: Decide, policy: SamplingPolicy, fps: float):
-        self.ocr, self.decide, self.policy = ocr, decide, policy
+    def __init__(
+        self, ocr: OcrEngine, decide: Decide, policy: SamplingPolicy, fps: float, last: int
+    ) -> None:
+        self.ocr, self.decide, self.policy, self.last = ocr, decide, policy, last
         self.full_every = max(1, round(policy.full_every_s * fps))
         self.min_gap = max(1, round(policy.min_gap_s * fps))
         self.tracker = Tracker()
@@ -79,7 +88,7 @@ class _Pass:
     def frame(self, index: int, frame: np.ndarray) -> None:
         h, w = frame.shape[:2]
         sig = signature(frame, self.policy.scale)
-        if self.reference is None or index % self.full_every == 0:
+        if self.reference is None or index % self.full_every == 0 or index == self.last:
             self.read(index, frame, (0, 0, w, h), sig)
             return
         if index - self.last_read < self.min_gap or self.reads >= self.policy.max_reads:
@@ -116,8 +125,7 @@ class _Pass:
     def read(self, index: int, frame: np.ndarray, area: Rect, sig: np.ndarray) -> None:
         x0, y0, x1, y1 = area
         self.calls += 1
-        found = self.ocr.find_text(np.ascontiguousarray(frame[y0:y1, x0:x1]))
-        boxes = [((b.x + x0, b.y + y0, b.x + x0 + b.w, b.y + y0 + b.h), b.text) for b in found]
+        boxes = read_lines(self.ocr, frame[y0:y1, x0:x1], (x0, y0))
         self.tracker.add_sample(index, area, boxes)
         if boxes:
             self.verdicts.update(self.decide([text for _, text in boxes]))
@@ -127,15 +135,18 @@ class _Pass:
 
 
 def analyse(
-    source: str, ocr: OcrEngine, decide: Decide, policy: SamplingPolicy, fps: float
+    source: str, ocr: OcrEngine, decide: Decide, policy: SamplingPolicy, fps: float, frames: int
 ) -> Analysis:
     """Decode ``source`` once, reading sampled frames with ``ocr``; track and classify lines.
+
+    The first frame, every ``policy.full_every_s`` seconds and the last declared frame
+    (``frames - 1``) are read whole; frames whose overlay changed are read where it changed.
 
     Raises:
         UnreadableVideo: OpenCV cannot open ``source``.
         LevelFailure: ``decide`` gave up (an Ollama failure).
     """
-    state = _Pass(ocr, decide, policy, fps)
+    state = _Pass(ocr, decide, policy, fps, frames - 1)
     frames, width, height = 0, 0, 0
     with contextlib.closing(iter_frames(source)) as decoded:
         for index, frame in enumerate(decoded):

@@ -7,7 +7,9 @@ it reads a :class:`Job` as JSON on stdin and answers one JSON message on stdout.
 from __future__ import annotations
 
 import json
+import math
 import os
+import signal
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,6 +42,7 @@ class Job:
     connect_timeout: float
     read_timeout: float
     policy: SamplingPolicy = field(default_factory=SamplingPolicy)
+    deadline_s: float = 0.0  # > 0: the child also ends itself then, should its parent die
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def _clean(job: Job) -> Outcome:
         return {text: not keep_visible(categories[text], text) for text in texts}
 
     try:
-        found = analyse(job.source, ocr, decide, job.policy, info.fps)
+        found = analyse(job.source, ocr, decide, job.policy, info.fps, info.frames)
     finally:
         classifier.close()
     if found.frames < info.frames:
@@ -98,7 +101,7 @@ def _clean(job: Job) -> Outcome:
     if written != info.frames:
         raise LevelFailure("truncated_video", f"Only {written} frames could be encoded.")
     patient = [t for t in categories if categories[t] in PATIENT_CATEGORIES or t in _masked(tracks)]
-    checks = verify(job.temp, info, masks, patient, ocr)
+    checks = verify(job.temp, info, patient, ocr)
     return Outcome(
         frames=written,
         masked_lines=sum(t.masked for t in tracks),
@@ -122,6 +125,8 @@ def child_main() -> None:
     """
     job_fields = json.loads(sys.stdin.buffer.read())
     job = Job(**{**job_fields, "policy": SamplingPolicy(**job_fields["policy"])})
+    if job.deadline_s > 0:  # SIGALRM's default action ends the process
+        signal.alarm(math.ceil(job.deadline_s) + 1)
     answer = os.fdopen(os.dup(1), "w")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)

@@ -10,7 +10,9 @@ from domain.rulebook import Level, State
 from tests.fakes import FakeProbe, FakeStore, failing, succeeding
 
 
-def _setup(library: VideoLibrary, masker_ok: bool = True) -> tuple[Importer, Reprocessor, FakeStore]:
+def _setup(
+    library: VideoLibrary, masker_ok: bool = True
+) -> tuple[Importer, Reprocessor, FakeStore]:
     store = FakeStore({"a.mp4": b"a", "b.mp4": b"b"})
     cleaner = failing("ollama_unavailable")
     masker = succeeding() if masker_ok else failing("roi_uncertain")

@@ -1,0 +1,91 @@
+"""Service commands of the ``endoveil`` CLI: ``serve`` (HTTP API and web page) and ``watch``.
+
+Importing this module registers them on the one app (``adapters.cli_app``).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from eventsourcing.persistence import IntegrityError
+
+from adapters.bootstrap import Services
+from adapters.cli_app import _context, app
+
+log = logging.getLogger(__name__)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
+) -> None:
+    """Serve the HTTP API, the web page and the Prometheus metrics.
+
+    Tokens come from ENDOVEIL_VIEWER_TOKENS and ENDOVEIL_REVIEWER_TOKENS (comma-separated).
+    """
+    import uvicorn  # imported here: the other commands do not need the web stack
+
+    from adapters.web import create_app
+
+    application = create_app(_context(ctx).services)
+    application.state.read_side.fresh()  # a new view (histograms) replays here, not in a request
+    typer.echo(f"endoveil: serving http://{host}:{port}/ (API docs at /api/docs)", err=True)
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def _catch_up_quietly(services: Services) -> None:
+    try:
+        services.catch_up()
+    except IntegrityError:  # another process projected the same events first
+        log.info("views caught up by another process")
+
+
+@app.command()
+def watch(
+    ctx: typer.Context,
+    inbox: Annotated[Path, typer.Argument(help="The inbox folder to watch.")],
+    stable_seconds: Annotated[
+        float | None,
+        typer.Option(min=0, help="Size and mtime unchanged this long (default 2 s)."),
+    ] = None,
+    done: Annotated[Path | None, typer.Option(help="Imported inputs go here.")] = None,
+    failed: Annotated[Path | None, typer.Option(help="Failed inputs go here.")] = None,
+    once: Annotated[bool, typer.Option("--once", help="Scan once, then exit.")] = False,
+) -> None:
+    """Import every video dropped into INBOX once it is completely written, each exactly once.
+
+    Handled inputs are moved to INBOX/done or INBOX/failed (never deleted); files present
+    when the watcher starts are imported too.
+    """
+    from adapters.watcher import InboxWatcher  # imported here: it pulls in watchdog
+
+    context = _context(ctx)
+    services = context.services
+    stable = context.settings.watch_stable_seconds if stable_seconds is None else stable_seconds
+    watcher = InboxWatcher(
+        inbox,
+        services.importer.import_file,
+        stable_seconds=stable,
+        done=done,
+        failed=failed,
+        after_import=lambda: _catch_up_quietly(services),
+    )
+    if once:
+        watcher.recover_orphans()
+        handled, _ = watcher.scan_once()
+        typer.echo(f"endoveil: {len(handled)} file(s) handled")
+        raise typer.Exit(1 if any(h.destination.parent == watcher.failed for h in handled) else 0)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    typer.echo("endoveil: watching the inbox (Ctrl-C to stop)", err=True)
+    try:
+        watcher.run(stop)
+    except KeyboardInterrupt:
+        stop.set()

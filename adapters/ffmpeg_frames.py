@@ -1,0 +1,84 @@
+"""ffmpeg child processes that never outlive us, and raw frames streamed out of ffmpeg.
+
+Decoding through ffmpeg rather than OpenCV lets a reader ask for only what it needs:
+keyframes (``-skip_frame nokey`` decodes nothing else), a few seconds, a scaled grey copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from typing import IO
+
+import numpy as np
+
+from adapters.ffmpeg import ffmpeg_exe
+
+_PR_SET_PDEATHSIG = 1
+QUIET = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error")
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Ask Linux to SIGKILL this child when its parent dies (even by SIGKILL)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def start_ffmpeg(
+    args: Sequence[str], stdout: int | IO[bytes], stderr: int | IO[bytes]
+) -> subprocess.Popen[bytes]:
+    """Start ``ffmpeg args`` without stdin; on Linux it dies with this process.
+
+    Raises:
+        OSError: ffmpeg could not be started.
+    """
+    return subprocess.Popen(
+        [ffmpeg_exe(), *QUIET, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=stderr,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Kill ``proc`` if it still runs and reap it (no zombie, no orphan)."""
+    if proc.poll() is None:
+        proc.kill()
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+    proc.wait()
+
+
+def stream_frames(
+    input_args: Sequence[str], filters: str, width: int, height: int, pix_fmt: str
+) -> Iterator[np.ndarray]:
+    """Yield the frames ffmpeg decodes with ``input_args`` and ``filters`` as arrays.
+
+    Args:
+        input_args: input options and ``-i path`` (e.g. ``["-skip_frame", "nokey", "-i", p]``).
+        filters: the ``-vf`` chain; it must produce ``width x height`` frames.
+        width: frame width after ``filters``.
+        height: frame height after ``filters``.
+        pix_fmt: ``gray`` (``HxW``) or ``bgr24`` (``HxWx3``).
+
+    Only one frame is in memory at a time; closing the iterator early kills ffmpeg.
+    A video ffmpeg cannot decode yields nothing.
+    """
+    channels = 3 if pix_fmt == "bgr24" else 1
+    size = width * height * channels
+    shape = (height, width, 3) if channels == 3 else (height, width)
+    args = [*input_args, "-an", "-sn", "-dn", "-vf", filters, "-fps_mode", "passthrough"]
+    proc = start_ffmpeg([*args, "-pix_fmt", pix_fmt, "-f", "rawvideo", "pipe:1"],
+                        subprocess.PIPE, subprocess.DEVNULL)  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        while len(raw := proc.stdout.read(size)) == size:
+            yield np.frombuffer(raw, np.uint8).reshape(shape)
+    finally:
+        stop(proc)

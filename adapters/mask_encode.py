@@ -1,0 +1,145 @@
+"""The masking pass: one ffmpeg process decodes, blacks out, and encodes H.264.
+
+The region is known before the pass starts, so the mask is applied where the frames already
+are: rectangles outside the image's bounding box are ``drawbox`` fills (in place, on the
+decoded planes), and a non-rectangular image (circle, octagon) also gets its corners from an
+overlay of one precomputed mask picture. Python only reads ffmpeg's progress lines; no frame
+crosses a pipe. yuv420p cannot hold an odd width or height (H.264 crops in 2-pixel units for
+4:2:0), so an odd-sized video is padded by one black column/row, never cropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import FrameType
+
+import cv2
+import numpy as np
+
+from adapters.ffmpeg import EncoderError
+from adapters.ffmpeg_frames import start_ffmpeg, stop
+from adapters.frames import VideoInfo
+from adapters.roi import Region
+
+Progress = Callable[[int], None]
+KEYFRAMES_PER_VIDEO = 16  # the verification decodes keyframes only: spread some over the video
+MAX_KEYFRAME_GAP = 250  # libx264's own default
+MIN_KEYFRAME_GAP = 12
+_STDERR_TAIL = 2000
+
+
+def even_size(width: int, height: int) -> tuple[int, int]:
+    """The frame size of the output: the input's, padded up to even numbers."""
+    return width + width % 2, height + height % 2
+
+
+def filter_graph(region: Region, info: VideoInfo, corners_input: bool) -> str:
+    """The ``-filter_complex`` graph from input 0 (and the corner picture, input 1) to [out]."""
+    steps = [f"drawbox=x={x}:y={y}:w={w}:h={h}:color=black:t=fill"
+             for x, y, w, h in region.outside_boxes()]  # fmt: skip
+    chain = "[0:v]" + (",".join(steps) if steps else "null")
+    if corners_input:
+        x, y, _, _ = region.bbox
+        chain += f"[boxed];[boxed][1:v]overlay=x={x}:y={y}:eof_action=repeat:format=yuv420"
+    width, height = even_size(info.width, info.height)
+    if (width, height) != (info.width, info.height):
+        chain += f",pad={width}:{height}:0:0:color=black"
+    return chain + ",format=yuv420p[out]"
+
+
+def keyframe_rule(frames: int) -> str:
+    """A keyframe every ``frames/16`` frames (12 to 250) and on the last frame."""
+    gap = min(MAX_KEYFRAME_GAP, max(MIN_KEYFRAME_GAP, frames // KEYFRAMES_PER_VIDEO))
+    return f"expr:eq(mod(n,{gap}),0)+eq(n,{max(frames - 1, 0)})"
+
+
+def write_corners(region: Region, folder: Path) -> Path:
+    """Write the corner picture: black and opaque where the bounding box is outside."""
+    corners = region.corners()
+    alpha = np.where(corners > 0, 0, 255).astype(np.uint8)
+    path = folder / "corners.png"
+    black = np.zeros_like(alpha)
+    if not cv2.imwrite(str(path), cv2.merge([black, black, black, alpha])):
+        raise OSError("cannot write the corner mask picture")
+    return path
+
+
+@contextlib.contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into ``SystemExit`` while the block runs, so cleanup code runs.
+
+    Only in the main thread, and only where nobody installed a handler of their own.
+    """
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def _exit(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def encode_masked(
+    source: str, target: Path, region: Region, info: VideoInfo, progress: Progress | None = None
+) -> int:
+    """Mask and encode ``source`` into ``target`` in one ffmpeg run; return frames written.
+
+    An exception, ``KeyboardInterrupt`` or SIGTERM (main thread) kills ffmpeg before it
+    propagates; the caller's ``atomic_target`` then removes the partial file.
+
+    Raises:
+        EncoderError: ffmpeg could not start or exited with an error.
+
+    """
+    with tempfile.TemporaryDirectory(prefix="endoveil-mask-") as folder, \
+            tempfile.TemporaryFile() as errors, sigterm_raises():  # fmt: skip
+        corners = None if region.rectangle else write_corners(region, Path(folder))
+        inputs = ["-i", source] + ([] if corners is None else ["-i", str(corners)])
+        args = [
+            *inputs, "-filter_complex", filter_graph(region, info, corners is not None),
+            "-map", "[out]", "-an", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
+            "-fps_mode", "passthrough",
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
+            "-force_key_frames", keyframe_rule(info.frames),
+            "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+            "-progress", "pipe:1", "-f", "mp4", "-y", str(target),
+        ]  # fmt: skip
+        try:
+            proc = start_ffmpeg(args, subprocess.PIPE, errors)
+        except OSError as err:
+            raise EncoderError(f"cannot start ffmpeg: {err.strerror}") from err
+        try:
+            frames = _follow(proc, progress)
+        finally:
+            stop(proc)
+        if proc.returncode != 0:
+            errors.seek(0)
+            tail = errors.read()[-_STDERR_TAIL:].decode("utf-8", "replace").strip()
+            raise EncoderError(f"ffmpeg exited with code {proc.returncode}", proc.returncode, tail)
+    return frames
+
+
+def _follow(proc: subprocess.Popen[bytes], progress: Progress | None) -> int:
+    """Read ``-progress`` lines until ffmpeg ends; return the last frame count."""
+    assert proc.stdout is not None
+    frames = 0
+    for line in proc.stdout:
+        key, _, value = line.decode("ascii", "replace").strip().partition("=")
+        if key == "frame" and value.isdigit():
+            frames = int(value)
+            if progress is not None:
+                progress(frames)
+    proc.wait()
+    return frames

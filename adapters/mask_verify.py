@@ -1,0 +1,115 @@
+"""Level 2 checks its own output before it becomes visible.
+
+Structure first (frame size, rate and count from the container our encoder wrote), then the
+keyframes of the output, decoded alone (``-skip_frame nokey``; the encoder puts some all over
+the video and one on the last frame): per pixel, the brightest value any of them shows
+outside the endoscope image. Whatever is not uniformly black there is cropped, its contrast
+stretched, and read by the OCR engine: text readable outside the image, or pixels brighter
+than ``MAX_OUTSIDE_LEVEL``, fail the level with ``verification_failed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from adapters.ffmpeg_frames import stream_frames
+from adapters.frames import VideoInfo, read_info
+from adapters.mask_encode import even_size
+from adapters.ocr import OcrEngine, TextBox
+from adapters.roi import Region
+
+MAX_OUTSIDE_LEVEL = 16  # brightest value tolerated outside the region after encoding
+# H.264 blurs a sharp edge over a few pixels (4:2:0 chroma, block transform), so the checks
+# skip a thin band along the region's border.
+VERIFY_MARGIN_PX = 8
+# Above the ringing H.264 leaves near a curved edge (up to ~7 on a decoded frame): ink.
+INK_LEVEL = 8
+MIN_CONFIDENCE = 0.7  # stretched compression noise reads as "-l" at ~0.6: not text
+MAX_OCR_CROPS = 8
+_LINE_JOIN_PX = 15  # letters closer than this belong to one line to read
+
+
+class VerificationFailed(Exception):
+    """The output is not what level 2 promises; the message holds no patient data."""
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the check looked at."""
+
+    keyframes: int
+    ocr_crops: int
+    peak: int
+
+
+def outside_check_mask(region: Region, width: int, height: int) -> np.ndarray:
+    """The pixels that must be black: outside the region and its margin, padding included."""
+    size = 2 * VERIFY_MARGIN_PX + 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    inside = cv2.dilate(region.mask, kernel)
+    padded = np.zeros((height, width), np.uint8)
+    padded[: inside.shape[0], : inside.shape[1]] = inside
+    return cv2.bitwise_not(padded)
+
+
+def ink_crops(peak: np.ndarray) -> list[np.ndarray]:
+    """Cut out the places that are not black, line by line, contrast stretched for OCR."""
+    ink = np.where(peak > INK_LEVEL, 255, 0).astype(np.uint8)
+    if not ink.any():
+        return []
+    joined = cv2.dilate(ink, np.ones((_LINE_JOIN_PX, _LINE_JOIN_PX), np.uint8))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+    order = np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:MAX_OCR_CROPS] + 1
+    crops = []
+    for label in order:
+        x, y, w, h = (int(v) for v in stats[label, :4])
+        ink_area = peak[y : y + h, x : x + w]
+        crop = cv2.normalize(ink_area, np.empty_like(ink_area), 0, 255, cv2.NORM_MINMAX)
+        crops.append(cv2.cvtColor(cv2.copyMakeBorder(crop, 16, 16, 16, 16, cv2.BORDER_CONSTANT),
+                                  cv2.COLOR_GRAY2BGR))  # fmt: skip
+    return crops
+
+
+def is_text(box: TextBox) -> bool:
+    """A line worth failing for: read with confidence, two letters or digits at least."""
+    return box.confidence >= MIN_CONFIDENCE and sum(c.isalnum() for c in box.text) >= 2
+
+
+def verify_output(
+    output: str, region: Region, info: VideoInfo, frames: int, ocr: OcrEngine
+) -> Verification:
+    """Check the masked ``output`` of a ``info``-shaped input that had ``frames`` frames.
+
+    Raises:
+        VerificationFailed: wrong geometry or frame count, text readable or pixels bright
+            outside the endoscope image.
+
+    """
+    written = read_info(output)
+    width, height = even_size(info.width, info.height)
+    if (written.width, written.height) != (width, height):
+        raise VerificationFailed("The output has another frame size.")
+    if abs(written.fps - info.fps) > 0.01:
+        raise VerificationFailed("The output has another frame rate.")
+    if written.frames != frames:
+        raise VerificationFailed(f"The output holds {written.frames} of {frames} frames.")
+    peak = np.zeros((height, width), np.uint8)
+    keyframes = 0
+    for frame in stream_frames(["-skip_frame", "nokey", "-i", output], "null", width, height,
+                               "bgr24"):  # fmt: skip
+        np.maximum(peak, frame.max(axis=2), out=peak)
+        keyframes += 1
+    if keyframes == 0:
+        raise VerificationFailed("No keyframe of the output could be decoded.")
+    peak[outside_check_mask(region, width, height) == 0] = 0
+    crops = ink_crops(peak)
+    lines = sum(1 for crop in crops for box in ocr.find_text(crop) if is_text(box))
+    if lines:
+        raise VerificationFailed(f"OCR reads {lines} line(s) of text outside the endoscope image.")
+    level = int(peak.max())
+    if level > MAX_OUTSIDE_LEVEL:
+        raise VerificationFailed(f"Pixels outside the endoscope image reach level {level}.")
+    return Verification(keyframes, len(crops), level)

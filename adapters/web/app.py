@@ -1,0 +1,69 @@
+"""The FastAPI application factory: the API, ``/metrics`` and the web page at ``/``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Response
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from adapters.bootstrap import Services
+from adapters.web import errors
+from adapters.web.auth import TokenAuth, caller_role
+from adapters.web.prometheus import exposition
+from adapters.web.readside import ReadSide
+from adapters.web.routes import api_router
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
+#: The page loads only its own script and style; videos arrive as blobs fetched with the token.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; media-src 'self' blob:; object-src 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def create_app(services: Services, auth: TokenAuth | None = None) -> FastAPI:
+    """Build the HTTP service over ``services``.
+
+    Args:
+        services: the wired application (``adapters.bootstrap.build``).
+        auth: the tokens; by default those of ``services.settings``.
+
+    Returns:
+        The ASGI application (serve it with uvicorn).
+    """
+    auth = auth or TokenAuth.from_settings(services.settings)
+    if not auth.configured:
+        log.warning("no API tokens configured: every API call will be refused (401)")
+    read = ReadSide(services, services.settings.views_max_staleness)
+    app = FastAPI(
+        title="endoveil",
+        version="0.1.0",
+        description=(
+            "Endoscopy videos anonymized through an audited fallback chain. Every call needs "
+            "`Authorization: Bearer <token>`; raw (not anonymized) videos need a reviewer token."
+        ),
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    errors.install(app)
+    app.state.auth = auth
+    app.state.read_side = read
+    app.include_router(api_router(read))
+
+    @app.get("/metrics", summary="Prometheus metrics", dependencies=[Depends(caller_role)])
+    def metrics() -> Response:
+        return Response(exposition(read), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html", headers=_PAGE_HEADERS)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,158 @@
+// endoveil web page: no build step. The token is asked once and kept in sessionStorage
+// (gone when the tab closes); a link may carry it as #token=... (a fragment never reaches
+// the server or its logs), which is moved to sessionStorage and removed from the address bar.
+"use strict";
+
+const KEY = "endoveil-token";
+const PER_PAGE = 24;
+const RATES = { anonymization_success: "Anonymization success", fallback_usage: "Fallback usage",
+                import_failure: "Import failure" };
+const WINDOWS = { all_time: "All time", last_24h: "Last 24 h", last_100: "Last 100 imports" };
+let page = 1;
+
+const $ = (id) => document.getElementById(id);
+const token = () => sessionStorage.getItem(KEY);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "class") node.className = value; else node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child); // text is appended as text, never as HTML
+  return node;
+}
+
+async function api(path, asBlob = false) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
+  if (response.status === 401) { signOut("That token was not accepted."); throw new Error("401"); }
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({ error: response.statusText }));
+    throw new Error(body.error || response.statusText);
+  }
+  return asBlob ? response.blob() : response.json();
+}
+
+function say(text) { $("message").textContent = text; }
+
+function signOut(text = "") {
+  sessionStorage.removeItem(KEY);
+  showSignedIn(false);
+  say(text);
+}
+
+function showSignedIn(signedIn) {
+  $("token").hidden = signedIn;
+  $("login").querySelector("label").hidden = signedIn;
+  $("login").querySelector("button[type=submit]").hidden = signedIn;
+  $("logout").hidden = !signedIn;
+  $("refresh").hidden = !signedIn;
+  $("metrics").hidden = !signedIn;
+  if (!signedIn) { $("videos").replaceChildren(); $("pager").hidden = true; $("count").textContent = ""; }
+}
+
+function percent(rate) { return rate.percent === null ? "n/a" : `${rate.percent.toFixed(1)} %`; }
+
+async function loadMetrics() {
+  const windows = await api("/api/metrics");
+  const head = el("tr", {}, el("th", {}, "Rate"));
+  for (const label of Object.values(WINDOWS)) head.append(el("th", {}, label));
+  const rows = [head];
+  for (const [rate, label] of Object.entries(RATES)) {
+    const row = el("tr", {}, el("th", {}, label));
+    for (const name of Object.keys(WINDOWS)) {
+      const value = windows[name][rate];
+      row.append(el("td", { class: value.status, title: value.status },
+                    `${percent(value)} (${value.status.replace("_", " ")})`));
+    }
+    rows.push(row);
+  }
+  $("metrics-table").replaceChildren(...rows);
+}
+
+function title(video) {
+  const when = video.imported_at ? video.imported_at.replace("T", " ").slice(0, 19) + " UTC" : "";
+  return `Imported ${when} · ${video.video_id.slice(0, 8)}`;
+}
+
+const players = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    if (!entry.isIntersecting) continue;
+    players.unobserve(entry.target);
+    api(`/api/media/${entry.target.dataset.id}?type=processed`, true)
+      .then((blob) => { entry.target.src = URL.createObjectURL(blob); })
+      .catch((err) => say(`Video could not be loaded: ${err.message}`));
+  }
+});
+
+function card(video) {
+  const node = el("article", { class: `card ${video.badge_colour}`, "data-id": video.video_id },
+    el("h3", {}, title(video)),
+    el("span", { class: `badge ${video.badge_colour}` }, video.badge),
+    el("p", { class: "detail" }, `${video.state}${video.level ? ` · ${video.level}` : ""} · ${video.detail}`));
+  if (video.warning) node.append(el("p", { class: "warning", role: "alert" }, video.warning));
+  if (video.badge_colour === "green") {
+    const player = el("video", { controls: "", preload: "metadata", "data-id": video.video_id });
+    player.addEventListener("click", (event) => event.stopPropagation());
+    node.append(player);
+    players.observe(player);
+  }
+  node.addEventListener("click", () => showAudit(video.video_id)
+    .catch((err) => { if (err.message !== "401") say(`Audit could not be loaded: ${err.message}`); }));
+  return node;
+}
+
+async function loadVideos() {
+  const result = await api(`/api/videos?page=${page}&per_page=${PER_PAGE}`);
+  $("count").textContent = `(${result.total})`;
+  $("videos").replaceChildren(...result.videos.map(card));
+  if (!result.videos.length) $("videos").append(el("p", {}, "No videos imported yet."));
+  $("pager").hidden = result.pages <= 1;
+  $("page-label").textContent = `page ${result.page} of ${result.pages}`;
+  $("prev").disabled = page <= 1;
+  $("next").disabled = page >= result.pages;
+}
+
+async function showAudit(videoId) {
+  const audit = await api(`/api/videos/${videoId}/audit`);
+  $("audit-title").textContent = videoId;
+  $("audit-story").replaceChildren(...audit.explanation.map((line) => el("li", {}, line)));
+  $("audit-events").replaceChildren(...audit.events.map((e) => el("li", {},
+    el("span", { class: "when mono" }, e.time), `${e.event} → ${e.state}`,
+    e.level ? ` (${e.level})` : "", e.reason ? `: ${e.reason}` : "")));
+  $("audit").hidden = false;
+  $("audit").scrollIntoView({ behavior: "smooth" });
+}
+
+async function load() {
+  if (!token()) { showSignedIn(false); return; }
+  showSignedIn(true);
+  try {
+    await Promise.all([loadMetrics(), loadVideos()]);
+    say("");
+  } catch (err) {
+    if (err.message !== "401") say(`Could not load: ${err.message}`);
+  }
+}
+
+function init() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.get("token")) {
+    sessionStorage.setItem(KEY, fragment.get("token"));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  $("login").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!$("token").value.trim()) return;
+    sessionStorage.setItem(KEY, $("token").value.trim());
+    $("token").value = "";
+    load();
+  });
+  $("logout").addEventListener("click", () => signOut());
+  $("refresh").addEventListener("click", load);
+  $("prev").addEventListener("click", () => { page -= 1; loadVideos(); });
+  $("next").addEventListener("click", () => { page += 1; loadVideos(); });
+  $("close-audit").addEventListener("click", () => { $("audit").hidden = true; });
+  load();
+}
+
+init();

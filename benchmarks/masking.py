@@ -1,0 +1,141 @@
+"""Level 2 throughput against the one-pass ffmpeg baseline, PSNR, and flat memory.
+
+Run: ``.venv/bin/python benchmarks/masking.py [--repeats 3] [--long]``
+
+Prints frames per second for (a) decode only (the ceiling), (b) one ffmpeg pass with drawbox
+black outside the Olympus rectangle and libx264 veryfast crf 18 (the baseline), (c) endoveil's
+level 2 (``OpenCVMasker.mask`` end to end: detection, mask+encode, verification), the ratio
+c/b, the PSNR of the endoscope region against the input, and the peak RSS of the level-2
+process tree for a 20 s and an 80 s clip (and a 10-minute 320x240 clip with ``--long``).
+Each timing is repeated; min / median / max are printed (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from adapters.ffmpeg import ffmpeg_exe  # noqa: E402
+from adapters.synthetic import circle_layout, make_video  # noqa: E402
+
+RECT = (550, 0, 1350, 1080)  # Olympus CV-1500
+BASE_FILTER = (
+    "drawbox=x=0:y=0:w=550:h=1080:c=black:t=fill,drawbox=x=1900:y=0:w=20:h=1080:c=black:t=fill"
+)
+ENCODER = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
+
+# Runs level 2 in a child process: its wall time and the peak RSS of it and of its ffmpeg
+# children (ru_maxrss of the children is the largest one; the sum is an upper bound of the
+# tree's peak, as ffmpeg and Python run side by side).
+_CHILD = """
+import json, resource, sys, time
+from adapters.masker import OpenCVMasker
+start = time.perf_counter()
+result = OpenCVMasker().mask("bench", sys.argv[1], sys.argv[2])
+seconds = time.perf_counter() - start
+me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"ok": result.succeeded, "reason": result.reason, "seconds": seconds,
+                  "rss_mb": (me + kids) / 1024, "detail": result.detail}))
+"""
+
+
+def run(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *args], check=True)
+    return time.perf_counter() - start
+
+
+def level2(source: Path, target: Path) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(source), str(target)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    report: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    if not report["ok"]:
+        raise SystemExit(f"level 2 failed: {report}")
+    return report
+
+
+def psnr(output: Path, source: Path, rect: tuple[int, int, int, int]) -> float:
+    x, y, w, h = rect
+    crop = f"crop={w}:{h}:{x}:{y}"
+    done = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-i", str(output), "-i", str(source), "-lavfi",
+         f"[0:v]{crop}[a];[1:v]{crop}[b];[a][b]psnr", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    match = re.search(r"average:([\d.]+|inf)", done.stderr)
+    return float(match.group(1)) if match else float("nan")
+
+
+def concat(clip: Path, times: int, target: Path) -> Path:
+    if not target.exists():
+        listing = target.with_suffix(".txt")
+        listing.write_text("".join(f"file '{clip}'\n" for _ in range(times)))
+        run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(target)])
+    return target
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):7.1f}  (min {min(values):.1f}, max {max(values):.1f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--long", action="store_true", help="also 10 min at 320x240")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "endoveil-bench")
+    options = parser.parse_args()
+    work = options.work
+    work.mkdir(parents=True, exist_ok=True)
+    clip = work / f"olympus-{options.seconds:g}s.mp4"
+    if not clip.exists():
+        make_video(clip, "olympus", seconds=options.seconds, seed=1)
+    frames = round(options.seconds * 25)
+    a, b, c, ratios, rss20 = [], [], [], [], []
+    for _ in range(options.repeats):
+        a.append(frames / run(["-i", str(clip), "-f", "null", "-"]))
+        base = work / "baseline.mp4"
+        b.append(frames / run(["-i", str(clip), "-vf", BASE_FILTER, "-an", *ENCODER, str(base)]))
+        report = level2(clip, work / "level2.mp4")
+        c.append(frames / float(report["seconds"]))  # type: ignore[arg-type]
+        ratios.append(c[-1] / b[-1])
+        rss20.append(float(report["rss_mb"]))  # type: ignore[arg-type]
+    print(
+        f"clip: 1920x1080 25 fps, {options.seconds:g} s ({frames} frames), {options.repeats} runs"
+    )
+    print(f"(a) decode only          fps {spread(a)}")
+    print(f"(b) ffmpeg drawbox+x264  fps {spread(b)}")
+    print(f"(c) endoveil level 2     fps {spread(c)}")
+    print(f"c/b (per run)                {spread(ratios)}")
+    print(f"PSNR endoscope region: level 2 {psnr(work / 'level2.mp4', clip, RECT):.2f} dB, "
+          f"baseline {psnr(work / 'baseline.mp4', clip, RECT):.2f} dB")  # fmt: skip
+    print(f"    {report['detail']}")
+    long80 = concat(clip, 4, work / f"olympus-{4 * options.seconds:g}s.mp4")
+    rss80 = [float(level2(long80, work / "level2-80.mp4")["rss_mb"]) for _ in range(2)]  # type: ignore[arg-type]
+    print(f"peak RSS level 2 tree: {options.seconds:g} s {spread(rss20)} MB; "
+          f"{4 * options.seconds:g} s {spread(rss80)} MB")  # fmt: skip
+    if options.long:
+        small = work / "small-20s.mp4"
+        if not small.exists():
+            make_video(small, circle_layout(320, 240), seconds=20.0, seed=2)
+        ten = concat(small, 30, work / "small-600s.mp4")
+        report = level2(ten, work / "level2-600.mp4")
+        print(f"10 min 320x240 (15000 frames): {15000 / float(report['seconds']):.0f} fps, "  # type: ignore[arg-type]
+              f"peak RSS {float(report['rss_mb']):.0f} MB")  # type: ignore[arg-type]  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
