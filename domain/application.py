@@ -78,20 +78,14 @@ class VideoLibrary(Application[UUID]):
         """
         video = self.get(video_id)
         video.claim(run_id, datetime.now(UTC), lease_seconds)
-        try:
-            self.save(video)
-        except IntegrityError:
-            raise ClaimHeld(str(video_id), "now") from None
+        self._save_unless_raced(video)
         return video
 
     def erase(self, video_id: UUID, reason: str) -> Video:
         """Record that a video was erased (see ``domain.erase``)."""
         video = self.get(video_id)
         video.erase(reason, datetime.now(UTC))
-        try:
-            self.save(video)
-        except IntegrityError:
-            raise ClaimHeld(str(video_id), "now") from None
+        self._save_unless_raced(video)
         return video
 
     def renew(self, video_id: UUID, run_id: str) -> None:
@@ -99,6 +93,13 @@ class VideoLibrary(Application[UUID]):
         video = self.get(video_id)
         video.renew(run_id)
         self._save_as(video, run_id)
+
+    def _save_unless_raced(self, video: Video) -> None:
+        """Save; a concurrent write to the stream (a claim racing this one) is ``ClaimHeld``."""
+        try:
+            self.save(video)
+        except IntegrityError:
+            raise ClaimHeld(str(video.id), "now") from None
 
     def _save_as(self, video: Video, run_id: str | None) -> None:
         try:
