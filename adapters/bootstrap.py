@@ -6,6 +6,7 @@ Nothing connects to a database or a server at import time; everything happens in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.keys import cipher_key
@@ -42,13 +43,35 @@ class Services:
 
 
 def event_store_env(settings: Settings) -> dict[str, str]:
-    """Eventsourcing's configuration: SQLite in the data dir, AES-encrypted, compressed."""
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(settings.event_store_path),
+    """Eventsourcing's configuration: AES-encrypted, compressed events.
+
+    In SQLite (the data dir's ``events.sqlite``, the default) or in PostgreSQL
+    (``ENDOVEIL_EVENT_STORE=postgresql://...``); the views live beside the events.
+    """
+    env = {
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
         "CIPHER_KEY": cipher_key(settings.data_dir, settings.cipher_key),
         "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+    }
+    if settings.event_store == "sqlite":
+        return {
+            **env,
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.event_store_path),
+        }
+    url = urlsplit(settings.event_store)
+    if url.scheme not in ("postgresql", "postgres") or not url.path.strip("/"):
+        raise ValueError("ENDOVEIL_EVENT_STORE is 'sqlite' or postgresql://user@host:port/db")
+    return {
+        **env,
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(url.path.strip("/")),
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
+        "POSTGRES_SCHEMA": settings.postgres_schema,
     }
 
 

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     ollama_read_timeout: float = Field(default=10.0, gt=0)
     ocr_engine: str = "rapidocr_onnxruntime"
     lease_seconds: float = Field(default=300.0, gt=0)
+    # "sqlite" (events.sqlite in the data dir) or postgresql://user:password@host:port/dbname
+    event_store: str = Field(default="sqlite", repr=False)
+    postgres_pool_size: int = Field(default=5, ge=1)
+    postgres_schema: str = ""
     cleaning_budget: float = Field(default=120.0, gt=0)
     circuit_threshold: int = Field(default=3, ge=1)
     circuit_cooldown: float = Field(default=60.0, ge=0)

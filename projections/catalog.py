@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from projections.fallbacks import FallbackView
@@ -26,8 +27,8 @@ class Projections:
     def open(cls, app: Application[UUID], prefix: str = "") -> Projections:
         """The views on ``app``'s own database (tables named with ``prefix``)."""
         datastore = getattr(app.recorder, "datastore", None)
-        if not isinstance(datastore, SQLiteDatastore):
-            raise TypeError("materialised views need the SQLite event store")
+        if not isinstance(datastore, SQLiteDatastore | PostgresDatastore):
+            raise TypeError("materialised views need the SQLite or PostgreSQL event store")
         return cls(VideoStatusView(datastore, prefix), FallbackView(datastore, prefix))
 
     @property

@@ -7,9 +7,7 @@ own: one row per level that ended, with or without output.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from eventsourcing.sqlite import SQLiteCursor
+from typing import Any, ClassVar
 
 from projections.views import Page, View, timestamp
 
@@ -28,15 +26,16 @@ class StepDurationView(View):
         t = self.table("step_durations")
         return [
             f"CREATE TABLE IF NOT EXISTS {t} ("
-            "position INTEGER PRIMARY KEY, video_id TEXT NOT NULL, at TEXT NOT NULL, "
-            "level TEXT NOT NULL, outcome TEXT NOT NULL, seconds REAL NOT NULL)",
-            f"CREATE INDEX IF NOT EXISTS {t}_level ON {t} (level, seconds)",
+            "position BIGINT PRIMARY KEY, video_id TEXT NOT NULL, at TEXT NOT NULL, "
+            "level TEXT NOT NULL, outcome TEXT NOT NULL, seconds DOUBLE PRECISION NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {self.index('step_durations', 'level')} "
+            f"ON {t} (level, seconds)",
         ]
 
-    def project(self, cursor: SQLiteCursor, page: Page) -> None:
+    def project(self, cursor: Any, page: Page) -> None:
         """Insert a row for each event of the page that ends a level."""
         cursor.executemany(
-            f"INSERT INTO {self.table('step_durations')} VALUES (?, ?, ?, ?, ?, ?)",
+            self.sql(f"INSERT INTO {self.table('step_durations')} VALUES (?, ?, ?, ?, ?, ?)"),
             [
                 (
                     position,
@@ -60,9 +59,13 @@ class StepDurationView(View):
         Returns:
             ``{(level, outcome): [count <= b for b in bounds] + [count, sum]}``.
         """
-        buckets = ", ".join(f"SUM(seconds <= {float(b)!r})" for b in bounds)
+        buckets = ", ".join(
+            f"SUM(CASE WHEN seconds <= {float(b)!r} THEN 1 ELSE 0 END)" for b in bounds
+        )
         rows = self.query(
             f"SELECT level, outcome, {buckets}, COUNT(*), COALESCE(SUM(seconds), 0) "
             f"FROM {self.table('step_durations')} GROUP BY level, outcome ORDER BY level, outcome"
         )
-        return {(row[0], row[1]): [float(v or 0) for v in tuple(row)[2:]] for row in rows}
+        # sqlite3.Row iterates over values and dict_row over keys: go through keys() for both
+        values = [[row[key] for key in row.keys()] for row in rows]  # noqa: SIM118
+        return {(v[0], v[1]): [float(x or 0) for x in v[2:]] for v in values}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from eventsourcing.sqlite import SQLiteCursor
+from typing import Any, ClassVar
 
 from projections.views import Page, View, timestamp
 
@@ -22,16 +20,16 @@ class FallbackView(View):
         t = self.table("fallbacks")
         return [
             f"CREATE TABLE IF NOT EXISTS {t} ("
-            "position INTEGER PRIMARY KEY, video_id TEXT NOT NULL, at TEXT NOT NULL, "
-            "level TEXT NOT NULL, reason TEXT NOT NULL, seconds REAL NOT NULL)",
-            f"CREATE INDEX IF NOT EXISTS {t}_at ON {t} (at)",
-            f"CREATE INDEX IF NOT EXISTS {t}_video ON {t} (video_id)",
+            "position BIGINT PRIMARY KEY, video_id TEXT NOT NULL, at TEXT NOT NULL, "
+            "level TEXT NOT NULL, reason TEXT NOT NULL, seconds DOUBLE PRECISION NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {self.index('fallbacks', 'at')} ON {t} (at)",
+            f"CREATE INDEX IF NOT EXISTS {self.index('fallbacks', 'video')} ON {t} (video_id)",
         ]
 
-    def project(self, cursor: SQLiteCursor, page: Page) -> None:
+    def project(self, cursor: Any, page: Page) -> None:
         """Insert a row for each fallback event of the page."""
         cursor.executemany(
-            f"INSERT INTO {self.table('fallbacks')} VALUES (?, ?, ?, ?, ?, ?)",
+            self.sql(f"INSERT INTO {self.table('fallbacks')} VALUES (?, ?, ?, ?, ?, ?)"),
             [
                 (
                     position,

@@ -59,9 +59,11 @@ class Window:
 
 _COUNTS = (
     "SELECT COUNT(*) AS total, "
-    "COALESCE(SUM(state = 'archived' AND anonymized = 1), 0) AS anonymized, "
-    "COALESCE(SUM(state = 'archived' AND level != 'frame_cleaning'), 0) AS fell_back, "
-    "COALESCE(SUM(state = 'failed'), 0) AS failed FROM {source}"
+    "COALESCE(SUM(CASE WHEN state = 'archived' AND anonymized = 1 THEN 1 ELSE 0 END), 0) "
+    "AS anonymized, "
+    "COALESCE(SUM(CASE WHEN state = 'archived' AND level != 'frame_cleaning' "
+    "THEN 1 ELSE 0 END), 0) AS fell_back, "
+    "COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0) AS failed FROM {source}"
 )
 _FINISHED = "state IN ('archived', 'failed')"
 
@@ -78,7 +80,8 @@ class Metrics:
         t = self.videos.table("video_status")
         since = timestamp(now - timedelta(hours=24))
         recent = (
-            f"(SELECT * FROM {t} WHERE {_FINISHED} ORDER BY imported_at DESC, video_id LIMIT 100)"
+            f"(SELECT * FROM {t} WHERE {_FINISHED} "
+            "ORDER BY imported_at DESC, video_id LIMIT 100) AS recent"
         )
         return {
             "all_time": self._window(f"{t} WHERE {_FINISHED}", [], ""),

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from eventsourcing.sqlite import SQLiteCursor
-
 from domain.rulebook import State
 from projections.status import Attempt, VideoStatus
 from projections.views import Page, View, timestamp
@@ -35,11 +33,13 @@ class VideoStatusView(View):
             "reason TEXT NOT NULL, detail TEXT NOT NULL, fallbacks TEXT NOT NULL, "
             "reprocessed INTEGER NOT NULL, verification TEXT, erased INTEGER NOT NULL, "
             "position INTEGER NOT NULL)",
-            f"CREATE INDEX IF NOT EXISTS {t}_imported_at ON {t} (imported_at)",
-            f"CREATE INDEX IF NOT EXISTS {t}_state ON {t} (state, imported_at)",
+            f"CREATE INDEX IF NOT EXISTS {self.index('video_status', 'imported_at')} "
+            f"ON {t} (imported_at)",
+            f"CREATE INDEX IF NOT EXISTS {self.index('video_status', 'state')} "
+            f"ON {t} (state, imported_at)",
         ]
 
-    def project(self, cursor: SQLiteCursor, page: Page) -> None:
+    def project(self, cursor: Any, page: Page) -> None:
         """Fold the page into the rows of the videos it touches, then upsert them."""
         ids = sorted({str(event.originator_id) for _, event in page})
         statuses = {status.video_id: status for status in self._load(cursor, ids)}
@@ -50,18 +50,22 @@ class VideoStatusView(View):
             status.apply(event)
             positions[video_id] = position
         placeholders = ", ".join("?" for _ in COLUMNS)
+        updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
         cursor.executemany(
-            f"INSERT OR REPLACE INTO {self.table('video_status')} VALUES ({placeholders})",
+            self.sql(
+                f"INSERT INTO {self.table('video_status')} VALUES ({placeholders}) "
+                f"ON CONFLICT (video_id) DO UPDATE SET {updates}"
+            ),
             [to_row(statuses[vid], positions[vid]) for vid in positions],
         )
 
-    def _load(self, cursor: SQLiteCursor, ids: Sequence[str]) -> list[VideoStatus]:
+    def _load(self, cursor: Any, ids: Sequence[str]) -> list[VideoStatus]:
         found: list[VideoStatus] = []
         for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
             chunk = ids[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
             cursor.execute(
-                f"SELECT * FROM {self.table('video_status')} WHERE video_id IN ({marks})",
+                self.sql(f"SELECT * FROM {self.table('video_status')} WHERE video_id IN ({marks})"),
                 list(chunk),
             )
             found.extend(from_row(row) for row in cursor.fetchall())

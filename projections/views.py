@@ -9,13 +9,14 @@ independent copy of the same tables (used by ``replay`` to rebuild from position
 from __future__ import annotations
 
 import time
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import IntegrityError, OperationalError, Tracking
-from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.persistence import IntegrityError, OperationalError, ProgrammingError, Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 #: A page of the event log: (notification position, decoded domain event).
 Page = Sequence[tuple[int, Any]]
@@ -26,18 +27,40 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class View(SQLiteTrackingRecorder):
-    """Base of the materialised views on SQLite."""
+class View(ABC):
+    """Base of the materialised views, on SQLite or PostgreSQL (the event store's database).
+
+    SQL is written once with ``?`` placeholders and portable statements (``ON CONFLICT``
+    upserts, ``CASE`` sums); :meth:`sql` adapts it to the backend.
+    """
 
     #: The view's name: its tracking key and the stem of its tables.
     name: ClassVar[str]
     #: Its tables, for rebuilds and comparisons: ``{table: order-by columns}``.
     tables: ClassVar[dict[str, str]]
 
-    def __init__(self, datastore: SQLiteDatastore, prefix: str = "") -> None:
+    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore, prefix: str = "") -> None:
         self.prefix = prefix
-        super().__init__(datastore)
+        self.datastore = datastore
+        self.tracker: SQLiteTrackingRecorder | PostgresTrackingRecorder
+        if isinstance(datastore, PostgresDatastore):
+            self.tracker = PostgresTrackingRecorder(datastore)
+            self._schema = f'"{datastore.schema}".' if datastore.schema else ""
+            self._tracking_table = f"{self._schema}{self.tracker.tracking_table_name}"
+        else:
+            self.tracker = SQLiteTrackingRecorder(datastore)
+            self._schema = ""
+            self._tracking_table = "tracking"
         self._create_tables()
+
+    @property
+    def postgres(self) -> bool:
+        """Whether the view lives in PostgreSQL."""
+        return isinstance(self.datastore, PostgresDatastore)
+
+    def sql(self, statement: str) -> str:
+        """``statement`` with the backend's placeholders."""
+        return statement.replace("?", "%s") if self.postgres else statement
 
     def _create_tables(self, attempts: int = 20) -> None:
         """Create the tables, tolerating other processes doing the same at the same moment.
@@ -48,9 +71,12 @@ class View(SQLiteTrackingRecorder):
         """
         for attempt in range(attempts):
             try:
-                self.create_table()
+                self.tracker.create_table()
+                with self.datastore.transaction(commit=True) as cursor:
+                    for statement in self.schema():
+                        cursor.execute(statement)
                 return
-            except (OperationalError, IntegrityError):
+            except (OperationalError, IntegrityError, ProgrammingError):
                 if attempt == attempts - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
@@ -61,24 +87,24 @@ class View(SQLiteTrackingRecorder):
         return f"{self.prefix}{self.name}"
 
     def table(self, name: str) -> str:
-        """The real name of one of this view's tables."""
-        return f"{self.prefix}{name}"
+        """The real (qualified) name of one of this view's tables."""
+        return f"{self._schema}{self.prefix}{name}"
 
-    def construct_create_table_statements(self) -> list[str]:
-        """The tracking table plus this view's tables and indexes."""
-        return [*super().construct_create_table_statements(), *self.schema()]
+    def index(self, table: str, suffix: str) -> str:
+        """An index name (unqualified: an index lives in its table's schema)."""
+        return f"{self.prefix}{table}_{suffix}"
 
     @abstractmethod
     def schema(self) -> list[str]:
         """CREATE TABLE / CREATE INDEX statements (IF NOT EXISTS) of this view."""
 
     @abstractmethod
-    def project(self, cursor: SQLiteCursor, page: Page) -> None:
+    def project(self, cursor: Any, page: Page) -> None:
         """Apply a page of events (already filtered to those after this view's position)."""
 
     def position(self) -> int:
         """The last event position this view has processed (0 when none)."""
-        return self.max_tracking_id(self.tracking_name) or 0
+        return self.tracker.max_tracking_id(self.tracking_name) or 0
 
     def process(self, page: Page) -> None:
         """Apply ``page`` and move the tracking position, in one transaction."""
@@ -88,7 +114,7 @@ class View(SQLiteTrackingRecorder):
             # The tracking row first: its write takes the write lock (waiting for it if need
             # be) before any read, so the transaction never has to upgrade a stale read
             # snapshot, which SQLite refuses at once with "database is locked".
-            self._insert_tracking(cursor, Tracking(self.tracking_name, page[-1][0]))
+            self.tracker._insert_tracking(cursor, Tracking(self.tracking_name, page[-1][0]))
             self.project(cursor, page)
 
     def rows(self) -> dict[str, list[tuple[Any, ...]]]:
@@ -97,7 +123,9 @@ class View(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=False) as cursor:
             for name, order in self.tables.items():
                 cursor.execute(f"SELECT * FROM {self.table(name)} ORDER BY {order}")
-                found[name] = [tuple(row) for row in cursor.fetchall()]
+                # sqlite3.Row iterates over values, dict_row over keys: keys() suits both
+                rows = cursor.fetchall()
+                found[name] = [tuple(row[k] for k in row.keys()) for row in rows]  # noqa: SIM118
         return found
 
     def reset(self) -> None:
@@ -105,17 +133,23 @@ class View(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=True) as cursor:
             for name in self.tables:
                 cursor.execute(f"DELETE FROM {self.table(name)}")
-            cursor.execute("DELETE FROM tracking WHERE application_name = ?", [self.tracking_name])
+            cursor.execute(
+                self.sql(f"DELETE FROM {self._tracking_table} WHERE application_name = ?"),
+                [self.tracking_name],
+            )
 
     def drop(self) -> None:
         """Remove this view's tables and position altogether."""
         with self.datastore.transaction(commit=True) as cursor:
             for name in self.tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.table(name)}")
-            cursor.execute("DELETE FROM tracking WHERE application_name = ?", [self.tracking_name])
+            cursor.execute(
+                self.sql(f"DELETE FROM {self._tracking_table} WHERE application_name = ?"),
+                [self.tracking_name],
+            )
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Run a read-only query on this view's tables (``{t}`` names the main table)."""
         with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(sql, list(params))
+            cursor.execute(self.sql(sql), list(params))
             return list(cursor.fetchall())

@@ -94,3 +94,27 @@ def test_the_level_that_archived_is_stored(tmp_path: Path) -> None:
         1,
     )
     assert again.output == video.output
+
+
+@pytest.mark.postgres
+def test_events_round_trip_through_postgres_encrypted(tmp_path: Path) -> None:
+    from tests.backends import settings_for
+
+    for settings in settings_for("postgres", tmp_path / "data"):
+        services = build(settings, failing("ollama_unavailable"), succeeding())
+        video_id, _ = services.library.register("cd" * 32, 1, f"raw/{FAKE_NAME}.mp4")
+        video = services.chain.run(video_id)
+        again = build(settings, failing("x"), failing("y")).library.get(video_id)
+        assert (again.state, again.level, again.output) == (
+            State.ARCHIVED,
+            Level.FALLBACK_BASIC,
+            video.output,
+        )
+        rows = services.projections.videos.query(
+            f"SELECT state FROM {settings.postgres_schema}."
+            f"{services.library.recorder.events_table_name}",  # type: ignore[attr-defined]
+            [],
+        )
+        stored = b"".join(bytes(row["state"]) for row in rows)
+        assert stored and FAKE_NAME.encode() not in stored and b"ollama_unavailable" not in stored
+        services.library.close()

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,20 +21,22 @@ from projections.catalog import Projections
 from projections.replay import rebuild_and_compare
 from projections.report import build_report, render
 from projections.runner import catch_up
+from tests.backends import BACKENDS, library_on
 from tests.scenarios import OUTCOMES, play
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-def _library(folder: Path) -> VideoLibrary:
-    return VideoLibrary(
-        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(folder / "e.db")}
-    )
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on SQLite and on the real PostgreSQL."""
+    return str(request.param)
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> VideoLibrary:
-    return _library(tmp_path)
+def library(backend: str, tmp_path: Path) -> Iterator[VideoLibrary]:
+    with library_on(backend, tmp_path) as library:
+        yield library
 
 
 def test_the_status_view_follows_every_outcome(library: VideoLibrary) -> None:
@@ -130,13 +133,22 @@ def test_the_compliance_report_covers_the_period_only(library: VideoLibrary) -> 
     assert page.startswith("<!doctype html>") and page.count("<tr><td>") == 4
 
 
-def test_the_report_query_uses_the_index(library: VideoLibrary) -> None:
+def test_the_report_query_uses_the_index(library: VideoLibrary, backend: str) -> None:
     views = Projections.open(library)
-    plan = views.videos.query(
-        "EXPLAIN QUERY PLAN SELECT * FROM video_status WHERE imported_at >= ? AND imported_at < ?",
-        ["a", "b"],
-    )
-    assert any("video_status_imported_at" in row["detail"] for row in plan)
+    if backend == "sqlite":
+        plan = views.videos.query(
+            "EXPLAIN QUERY PLAN SELECT * FROM video_status "
+            "WHERE imported_at >= ? AND imported_at < ?",
+            ["a", "b"],
+        )
+        assert any("video_status_imported_at" in row["detail"] for row in plan)
+    else:
+        schema = views.videos.datastore.schema  # type: ignore[union-attr]
+        rows = views.videos.query(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = ? AND tablename = ?",
+            [schema, "video_status"],
+        )
+        assert "video_status_imported_at" in {row["indexname"] for row in rows}
 
 
 def test_the_audit_says_why_first(library: VideoLibrary) -> None:
@@ -160,10 +172,9 @@ def test_the_audit_says_why_first(library: VideoLibrary) -> None:
     st.lists(st.integers(min_value=1, max_value=7), min_size=1, max_size=12),
 )
 def test_incremental_projection_equals_a_replay_from_zero(
-    outcomes: list[str], pauses: list[int]
+    backend: str, outcomes: list[str], pauses: list[int]
 ) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        library = _library(Path(folder))
+    with tempfile.TemporaryDirectory() as folder, library_on(backend, Path(folder)) as library:
         live = Projections.open(library)
         for n, outcome in enumerate(outcomes):
             play(library, n, outcome, received_at=NOW + timedelta(minutes=n))
@@ -171,4 +182,3 @@ def test_incremental_projection_equals_a_replay_from_zero(
                 catch_up(library, live.views, page_size=pauses[n % len(pauses)])
         comparisons = rebuild_and_compare(library, live)
         assert comparisons and all(c.equal for c in comparisons), comparisons
-        library.close()
