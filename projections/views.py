@@ -114,7 +114,8 @@ class View(ABC):
             # The tracking row first: its write takes the write lock (waiting for it if need
             # be) before any read, so the transaction never has to upgrade a stale read
             # snapshot, which SQLite refuses at once with "database is locked".
-            self.tracker._insert_tracking(cursor, Tracking(self.tracking_name, page[-1][0]))
+            tracker: Any = self.tracker  # the cursor is the tracker's own backend's
+            tracker._insert_tracking(cursor, Tracking(self.tracking_name, page[-1][0]))
             self.project(cursor, page)
 
     def rows(self) -> dict[str, list[tuple[Any, ...]]]:
