@@ -29,15 +29,18 @@ def import_videos(
     progress: Annotated[
         bool, typer.Option("--progress", help="Show a progress bar on stderr (default: on a TTY).")
     ] = False,
+    enqueue: Annotated[
+        bool, typer.Option("--enqueue", help="Only record the files as received, for workers.")
+    ] = False,
 ) -> None:
-    """Import video files through the fallback chain."""
+    """Import video files through the fallback chain (or queue them for `endoveil worker`)."""
     with contextlib.ExitStack() as stack:
         if progress or sys.stderr.isatty():
             _context(ctx).on_progress = stack.enter_context(MaskingProgress())
         services = _context(ctx).services
         failed = False
         for source in files:
-            report = services.importer.import_file(source)
+            report = services.importer.enqueue(source, then_process=not enqueue)
             services.catch_up()  # the views follow the events after every import
             failed |= _print_report(services, report, as_json)
     raise typer.Exit(1 if failed else 0)
@@ -167,7 +170,7 @@ def demo(ctx: typer.Context) -> None:
 
 def main() -> None:
     """Console entry point: every command module registers on the one ``app``."""
-    from adapters import cli_reports, cli_service  # noqa: F401
+    from adapters import cli_reports, cli_service, cli_worker  # noqa: F401
 
     app(prog_name="endoveil")
 

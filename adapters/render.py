@@ -32,6 +32,8 @@ def import_line(report: ImportReport, locate: Callable[[str], str]) -> str:
     level = report.level.value if report.level else "-"
     if report.in_progress:
         return f"{report.video_id}  in progress in another run ({report.state})  [{report.reason}]"
+    if report.state is not None and report.state not in ("archived", "failed"):
+        return f"{report.video_id}  queued for a worker ({report.state})"
     if report.anonymized and report.output:
         outcome = f"Anonymized ({level}) -> {locate(report.output)}"
     else:

@@ -95,6 +95,10 @@ class Importer:
 
     def import_file(self, source: str) -> ImportReport:
         """Import one file; bad input becomes a report, never an exception."""
+        return self.enqueue(source, then_process=True)
+
+    def enqueue(self, source: str, then_process: bool = False) -> ImportReport:
+        """Take a file in and record it as received (for workers), or also process it."""
         try:
             received = self._store.receive(source)
         except InputRejected as rejected:
@@ -104,7 +108,9 @@ class Importer:
         video_id, created = self._library.register(
             received.sha256, received.size, received.original
         )
-        return self.process(source, video_id, duplicate=not created)
+        if then_process:
+            return self.process(source, video_id, duplicate=not created)
+        return ImportReport.of(source, self._library.get(video_id), duplicate=not created)
 
     def resume(self, video_ids: Iterable[UUID]) -> list[ImportReport]:
         """Finish every listed video that is not archived or failed and not being worked on."""

@@ -115,7 +115,7 @@ def test_a_chat_that_never_answers_is_killed_at_the_budget(
     anonymized = tmp_path / "data" / "anonymized"
     assert not [p for p in anonymized.iterdir() if p.name.endswith(".partial")]
     assert _pids_mentioning(str(anonymized)) == []  # neither the child nor its ffmpeg
-    assert ("POST", "/api/chat") in fake_ollama.requests
+    assert level_one >= 4.0  # it waited for the budget, then stopped the work
 
 
 @pytest.mark.slow
@@ -133,7 +133,8 @@ def test_healthy_cleans_at_level_one_and_blacks_the_name(
     assert report.video_id is not None
     archived = svc.library.history(report.video_id)[-1]
     assert archived.verification == "passed"  # type: ignore[attr-defined]
-    assert archived.patient_metadata == {  # type: ignore[attr-defined]
+    sealed = archived.patient_metadata["sealed"]  # type: ignore[attr-defined]
+    assert svc.vault.unseal(str(report.video_id), sealed) == {
         "first_name": "Erika",
         "last_name": "Mustermann",
         "birth_date": "12.03.1955",

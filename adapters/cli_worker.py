@@ -1,0 +1,49 @@
+"""``endoveil worker``: take received or stale videos from the event store and run the chain.
+
+Workers share nothing but the event store (and the data dir on shared storage). A worker
+claims a video by appending to its stream at the expected version: of workers racing for a
+video one wins, the others move on. A worker that dies leaves a claim whose lease lapses;
+the next worker takes it over (a ``Claimed`` event naming the dead run) and finishes it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated
+from uuid import UUID
+
+import typer
+
+from adapters.cli_app import _context, app
+from adapters.render import import_json
+
+
+@app.command()
+def worker(
+    ctx: typer.Context,
+    poll: Annotated[float, typer.Option(min=0.05, help="Seconds between looks for work.")] = 1.0,
+    idle_exit: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds without work.")
+    ] = None,
+) -> None:
+    """Process queued and interrupted videos until stopped (or idle for --idle-exit s)."""
+    services = _context(ctx).services
+    idle_since = time.monotonic()
+    while True:
+        services.catch_up()
+        worked = False
+        for video_id in services.projections.videos.unfinished():
+            report = services.importer.process(video_id, UUID(video_id), duplicate=True)
+            if report.in_progress:
+                continue  # another worker holds it; its lease will tell if it died
+            worked = True
+            services.catch_up()
+            line = import_json(report, services.store.locate)
+            typer.echo(json.dumps({k: line[k] for k in ("video_id", "state", "level", "reason")}))
+        if worked:
+            idle_since = time.monotonic()
+        elif idle_exit is not None and time.monotonic() - idle_since > idle_exit:
+            return
+        else:
+            time.sleep(poll)
