@@ -10,6 +10,7 @@ import errno
 import hashlib
 import os
 import re
+import socket
 import stat
 import uuid
 from pathlib import Path
@@ -20,6 +21,7 @@ from domain.ports import Received
 from domain.video import video_id_for
 
 _CHUNK = 1 << 20
+_HOST = socket.gethostname().replace("-", "_")
 _SAFE_EXTENSION = re.compile(r"^\.[a-z0-9]{1,5}$")
 
 
@@ -38,7 +40,8 @@ class FileStore:
         _check_importable(path)
         raw = self.data_dir / "raw"
         raw.mkdir(parents=True, exist_ok=True)
-        incoming = raw / f".incoming-{os.getpid()}-{uuid.uuid4().hex}.partial"
+        # Named by host and pid: on shared storage only this host can tell whether it is dead.
+        incoming = raw / f".incoming-{_HOST}-{os.getpid()}-{uuid.uuid4().hex}.partial"
         digest = hashlib.sha256()
         size = 0
         try:
@@ -77,8 +80,8 @@ class FileStore:
 
     def sweep(self) -> None:
         """Remove inputs half-copied by runs that died before registering them."""
-        for partial in (self.data_dir / "raw").glob(".incoming-*.partial"):
-            if not _alive(partial.name.split("-")[1]):
+        for partial in (self.data_dir / "raw").glob(f".incoming-{_HOST}-*.partial"):
+            if not _alive(partial.name.removeprefix(f".incoming-{_HOST}-").split("-")[0]):
                 partial.unlink(missing_ok=True)
 
     def delete_unanonymized(self, video_id: str, original: str) -> list[str]:

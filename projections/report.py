@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from projections.metrics import Rate, Window
-from projections.status import VideoStatus
 from projections.video_status import VideoStatusView
 
 FORMATS = ("csv", "json", "html")
@@ -40,30 +39,16 @@ def build_report(
     videos: VideoStatusView, metrics: Window, start: datetime, end: datetime, now: datetime
 ) -> ComplianceReport:
     """The report of imports in ``[start, end)``; ``metrics`` is the window of that period."""
-    statuses = videos.between(start, end)
-    rows = [_row(status) for status in statuses]
+    rows = videos.report_rows(start, end)
     summary = {
         "videos": len(rows),
-        "anonymized": sum(1 for s in statuses if s.anonymized and s.state == "archived"),
-        "raw_not_anonymized": sum(1 for s in statuses if s.level == "raw_copied"),
-        "failed": sum(1 for s in statuses if s.state == "failed"),
-        "processing": sum(1 for s in statuses if s.state not in ("archived", "failed")),
-        "reprocessed": sum(1 for s in statuses if s.reprocessed),
+        "anonymized": sum(1 for r in rows if r["anonymized"] == "yes"),
+        "raw_not_anonymized": sum(1 for r in rows if r["level"] == "raw_copied"),
+        "failed": sum(1 for r in rows if r["state"] == "failed"),
+        "processing": sum(1 for r in rows if r["state"] not in ("archived", "failed")),
+        "reprocessed": sum(1 for r in rows if r["reprocessed"]),
     }
     return ComplianceReport(start, end, now, rows, summary, metrics)
-
-
-def _row(status: VideoStatus) -> dict[str, Any]:
-    return {
-        "video_id": status.video_id,
-        "imported_at": status.imported_at.isoformat() if status.imported_at else "",
-        "state": status.state.value,
-        "anonymized": "yes" if status.anonymized and status.state == "archived" else "no",
-        "level": status.level or "",
-        "reasons": "; ".join(f"{a.level}: {a.reason}" for a in status.fallbacks) or status.reason,
-        "verification": status.verification or "",
-        "reprocessed": status.reprocessed,
-    }
 
 
 def render(report: ComplianceReport, fmt: str) -> str:

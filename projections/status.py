@@ -39,6 +39,11 @@ class VideoStatus:
     erased: bool = False
 
     @property
+    def reasons(self) -> str:
+        """Why, in one line: each level that fell back, else the last reason."""
+        return "; ".join(f"{a.level}: {a.reason}" for a in self.fallbacks) or self.reason
+
+    @property
     def badge(self) -> Badge:
         """The badge for the current state."""
         return badge_for(self.state, self.anonymized, [a.reason for a in self.fallbacks])
