@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from domain.application import VideoLibrary
-from domain.errors import ClaimHeld, ClaimLost, InputRejected
+from domain.errors import ClaimHeld, ClaimLost, InputRejected, TransitionNotAllowed
 from domain.pipeline import FallbackChain
 from domain.ports import VideoProbe, VideoStore
 from domain.rulebook import TERMINAL_STATES, Level, State
@@ -131,6 +131,8 @@ class Importer:
             video = self._library.claim(video_id, run_id, self._lease_seconds)
         except ClaimHeld:
             return ImportReport.of(source, self._library.get(video_id), duplicate, in_progress=True)
+        except TransitionNotAllowed:  # another run finished (or erased) it since we looked
+            return ImportReport.of(source, self._library.get(video_id), duplicate=duplicate)
         self._store.discard_partials(str(video_id))  # left by a run that died
         try:
             if video.state is State.RECEIVED:
