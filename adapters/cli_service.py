@@ -10,6 +10,7 @@ import signal
 import threading
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 from eventsourcing.persistence import IntegrityError
@@ -77,6 +78,10 @@ def watch(
         failed=failed,
         after_import=lambda: _catch_up_quietly(services),
     )
+    _catch_up_quietly(services)  # first finish what an interrupted run left (issue 8)
+    unfinished = [UUID(video_id) for video_id in services.projections.videos.unfinished()]
+    for report in services.importer.resume(unfinished):
+        log.info("video %s resumed on start: %s", report.video_id, report.reason)
     if once:
         watcher.recover_orphans()
         handled, _ = watcher.scan_once()

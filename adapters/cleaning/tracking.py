@@ -116,6 +116,21 @@ class Tracker:
                 spans.append(Mask(*self.span(track, frames), rect))
         return spans
 
+    def kept_spans(self, width: int, height: int, margin: int = 2) -> list[Mask]:
+        """Lines judged not patient data, over the frames they were seen in (kept visible)."""
+        kept = []
+        for track in self.tracks:
+            if not track.masked and track.seen:
+                x0, y0, x1, y1 = track.rect
+                rect = (
+                    max(0, x0 - margin),
+                    max(0, y0 - margin),
+                    min(width, x1 + margin),
+                    min(height, y1 + margin),
+                )
+                kept.append(Mask(track.seen[0], track.seen[-1], rect))
+        return kept
+
 
 @dataclass(frozen=True)
 class Mask:

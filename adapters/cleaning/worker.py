@@ -23,6 +23,7 @@ from adapters.cleaning.render import render
 from adapters.cleaning.rules import PATIENT_CATEGORIES, keep_visible
 from adapters.cleaning.sampling import SamplingPolicy, analyse
 from adapters.cleaning.verify import verify
+from adapters.detection import locate_endoscope
 from adapters.ffmpeg import EncoderError
 from adapters.frames import UnreadableVideo, read_info
 from adapters.ocr import OcrUnavailable, RapidOcr
@@ -78,6 +79,9 @@ def _clean(job: Job) -> Outcome:
     info = read_info(job.source)
     if min(info.width, info.height, info.fps, info.frames) <= 0:
         raise LevelFailure("unreadable_video", "The video declares no frames or no frame size.")
+    finding = locate_endoscope(job.source, info)  # fail-safe: black outside it but kept lines
+    if finding.region is None:
+        raise LevelFailure("roi_uncertain", finding.detail)
     ocr = RapidOcr()
     timeout = httpx.Timeout(job.read_timeout, connect=job.connect_timeout)
     classifier = Classifier(job.host, job.model, timeout)
@@ -97,7 +101,8 @@ def _clean(job: Job) -> Outcome:
         )
     tracks = found.tracker.tracks
     masks = found.tracker.masked_spans(found.frames, MASK_MARGIN, info.width, info.height)
-    written = render(job.source, Path(job.temp), masks, info)
+    kept = found.tracker.kept_spans(info.width, info.height)
+    written = render(job.source, Path(job.temp), masks, info, finding.region, kept)
     if written != info.frames:
         raise LevelFailure("truncated_video", f"Only {written} frames could be encoded.")
     patient = [t for t in categories if categories[t] in PATIENT_CATEGORIES or t in _masked(tracks)]
