@@ -75,6 +75,7 @@ class View(ABC):
                 with self.datastore.transaction(commit=True) as cursor:
                     for statement in self.schema():
                         cursor.execute(statement)
+                self._seed_position()
                 return
             except (OperationalError, IntegrityError, ProgrammingError):
                 if attempt == attempts - 1:
@@ -111,12 +112,32 @@ class View(ABC):
         if not page:
             return
         with self.datastore.transaction(commit=True) as cursor:
-            # The tracking row first: its write takes the write lock (waiting for it if need
-            # be) before any read, so the transaction never has to upgrade a stale read
-            # snapshot, which SQLite refuses at once with "database is locked".
+            # Lock this view's tracking row before reading anything: another process catching
+            # up at the same moment waits here, then reads the position this one committed.
+            # (Reading the position outside the lock let two processes apply overlapping
+            # pages twice; a read first would also make SQLite refuse the later write with
+            # "database is locked" when its snapshot went stale.)
+            cursor.execute(
+                self.sql(
+                    f"UPDATE {self._tracking_table} SET notification_id = notification_id "
+                    "WHERE application_name = ?"
+                ),
+                [self.tracking_name],
+            )
+            cursor.execute(
+                self.sql(
+                    f"SELECT notification_id FROM {self._tracking_table} WHERE application_name = ?"
+                ),
+                [self.tracking_name],
+            )
+            row = cursor.fetchone()
+            position = row["notification_id"] if row else 0
+            fresh = [item for item in page if item[0] > position]
+            if not fresh:
+                return
+            self.project(cursor, fresh)
             tracker: Any = self.tracker  # the cursor is the tracker's own backend's
-            tracker._insert_tracking(cursor, Tracking(self.tracking_name, page[-1][0]))
-            self.project(cursor, page)
+            tracker._insert_tracking(cursor, Tracking(self.tracking_name, fresh[-1][0]))
 
     def rows(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, in a stable order (for comparing two copies)."""
@@ -129,6 +150,17 @@ class View(ABC):
                 found[name] = [tuple(row[k] for k in row.keys()) for row in rows]  # noqa: SIM118
         return found
 
+    def _seed_position(self) -> None:
+        """Make sure the tracking row exists (at 0), so that ``process`` can always lock it."""
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                self.sql(
+                    f"INSERT INTO {self._tracking_table} (application_name, notification_id) "
+                    "VALUES (?, 0) ON CONFLICT DO NOTHING"
+                ),
+                [self.tracking_name],
+            )
+
     def reset(self) -> None:
         """Empty this view's tables and forget its position (before a rebuild)."""
         with self.datastore.transaction(commit=True) as cursor:
@@ -138,6 +170,7 @@ class View(ABC):
                 self.sql(f"DELETE FROM {self._tracking_table} WHERE application_name = ?"),
                 [self.tracking_name],
             )
+        self._seed_position()
 
     def drop(self) -> None:
         """Remove this view's tables and position altogether."""
