@@ -106,13 +106,7 @@ class Tracker:
         spans = []
         for track in self.tracks:
             if track.masked:
-                x0, y0, x1, y1 = track.rect
-                rect = (
-                    max(0, x0 - margin),
-                    max(0, y0 - margin),
-                    min(width, x1 + margin),
-                    min(height, y1 + margin),
-                )
+                rect = grown(track.rect, margin, width, height)
                 spans.append(Mask(*self.span(track, frames), rect))
         return spans
 
@@ -121,15 +115,20 @@ class Tracker:
         kept = []
         for track in self.tracks:
             if not track.masked and track.seen:
-                x0, y0, x1, y1 = track.rect
-                rect = (
-                    max(0, x0 - margin),
-                    max(0, y0 - margin),
-                    min(width, x1 + margin),
-                    min(height, y1 + margin),
-                )
+                rect = grown(track.rect, margin, width, height)
                 kept.append(Mask(track.seen[0], track.seen[-1], rect))
         return kept
+
+
+def grown(rect: Rect, margin: int, width: int, height: int) -> Rect:
+    """``rect`` grown by ``margin`` on every side, clipped to the frame."""
+    x0, y0, x1, y1 = rect
+    return (
+        max(0, x0 - margin),
+        max(0, y0 - margin),
+        min(width, x1 + margin),
+        min(height, y1 + margin),
+    )
 
 
 @dataclass(frozen=True)
