@@ -108,7 +108,11 @@ def test_a_failed_verification_is_recorded_and_leaves_no_output(
 
 
 _INTERRUPTED_RUN = """
+import signal
 import sys
+# A shell without job control starts background jobs with SIGINT ignored, and Python keeps an
+# ignored SIGINT: restore Ctrl-C's usual meaning so the test does not depend on its launcher.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from adapters.masker import OpenCVMasker
 def started(video_id, done, total):
     print("started", flush=True)
