@@ -87,8 +87,9 @@ def concat(clip: Path, times: int, target: Path) -> Path:
     return target
 
 
-def spread(values: list[float]) -> str:
-    return f"{statistics.median(values):7.1f}  (min {min(values):.1f}, max {max(values):.1f})"
+def spread(values: list[float], digits: int = 1) -> str:
+    median, low, high = statistics.median(values), min(values), max(values)
+    return f"{median:7.{digits}f}  (min {low:.{digits}f}, max {high:.{digits}f})"
 
 
 def main() -> None:
@@ -119,7 +120,7 @@ def main() -> None:
     print(f"(a) decode only          fps {spread(a)}")
     print(f"(b) ffmpeg drawbox+x264  fps {spread(b)}")
     print(f"(c) endoveil level 2     fps {spread(c)}")
-    print(f"c/b (per run)                {spread(ratios)}")
+    print(f"c/b (per run)                {spread(ratios, 2)}")
     print(f"PSNR endoscope region: level 2 {psnr(work / 'level2.mp4', clip, RECT):.2f} dB, "
           f"baseline {psnr(work / 'baseline.mp4', clip, RECT):.2f} dB")  # fmt: skip
     print(f"    {report['detail']}")
