@@ -52,3 +52,14 @@ def copy_atomically(source: Path, target: Path) -> None:
     """Stream-copy ``source`` to ``target`` through a temp file; never reads it whole."""
     with atomic_target(target) as temp, open(source, "rb") as src, open(temp, "wb") as dst:
         shutil.copyfileobj(src, dst, _CHUNK)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` (on this host) still runs, i.e. still writes its temp file."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, it is just not ours
+        return True
+    return True

@@ -15,7 +15,7 @@ import stat
 import uuid
 from pathlib import Path
 
-from adapters.atomic import copy_atomically, fsync_dir, publish
+from adapters.atomic import copy_atomically, fsync_dir, pid_alive, publish
 from domain.errors import InputRejected
 from domain.ports import Received
 from domain.video import video_id_for
@@ -81,7 +81,8 @@ class FileStore:
     def sweep(self) -> None:
         """Remove inputs half-copied by runs that died before registering them."""
         for partial in (self.data_dir / "raw").glob(f".incoming-{_HOST}-*.partial"):
-            if not _alive(partial.name.removeprefix(f".incoming-{_HOST}-").split("-")[0]):
+            pid = partial.name.removeprefix(f".incoming-{_HOST}-").split("-")[0]
+            if not (pid.isdigit() and pid_alive(int(pid))):
                 partial.unlink(missing_ok=True)
 
     def delete_unanonymized(self, video_id: str, original: str) -> list[str]:
@@ -115,17 +116,6 @@ def _check_importable(path: Path) -> None:
         raise InputRejected("is_directory", "is a directory, not a video file")
     if not stat.S_ISREG(mode):
         raise InputRejected("not_a_file", "is not a regular file")
-
-
-def _alive(pid: str) -> bool:
-    """Whether process ``pid`` still runs (then its partial upload is still being written)."""
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _extension(path: Path) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from adapters.atomic import pid_alive
 from domain.importer import ImportReport
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class InboxWatcher:
         for entry in claims:
             tag, _, name = entry.name.partition(_SEP)
             pid = tag.split("-", 1)[0]
-            if not name or not pid.isdigit() or _alive(int(pid)):
+            if not name or not pid.isdigit() or pid_alive(int(pid)):
                 continue
             target = self.inbox / name
             if target.exists():
@@ -170,16 +171,6 @@ class _Wake(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         self.wake.set()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _move_without_overwrite(source: Path, folder: Path, name: str) -> Path:
