@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import ollama
 import pytest
-from pydantic import BaseModel
 
+from adapters.cleaning.classify import Answer, Patient  # the schema production asks for
 from adapters.ollama_cleaner import OllamaFrameCleaner, _explain, base_url, public_host
 from domain.ports import LevelResult
 from tests.fake_ollama import CHAT_SCHEMA, DEFAULT_MODEL, FakeOllama
@@ -176,24 +176,6 @@ def test_logs_carry_the_video_id_not_the_file_name(
 
 
 # --- the fake itself ------------------------------------------------------------------------
-
-
-class Line(BaseModel):
-    text: str
-    category: str
-
-
-class Patient(BaseModel):
-    first_name: str | None
-    last_name: str | None
-    birth_date: str | None
-    exam_date: str | None
-    device: str | None
-
-
-class Answer(BaseModel):
-    lines: list[Line]
-    patient: Patient
 
 
 FRAME_TEXT = "Mustermann, Erika\n12.08.1964\n03.02.2025 14:31\nCV-190 EVIS\nIntervention 2"
