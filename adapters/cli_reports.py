@@ -13,6 +13,7 @@ import typer
 
 from adapters.cli_app import _context, _history, _parse_id, app
 from adapters.render import audit_lines, event_line, metrics_lines
+from projections.follow import watch_log
 from projections.metrics import as_json as metrics_json
 from projections.replay import rebuild_and_compare
 from projections.report import FORMATS, build_report, render
@@ -108,13 +109,23 @@ def replay(
 def project(
     ctx: typer.Context,
     follow: Annotated[bool, typer.Option("--follow", help="Keep following the log.")] = False,
-    interval: Annotated[float, typer.Option(min=0.05, help="Seconds between polls.")] = 1.0,
+    interval: Annotated[
+        float, typer.Option(min=0.05, help="Seconds between looks (a wake-up on PostgreSQL).")
+    ] = 1.0,
 ) -> None:
-    """Run the projections: catch the views up with the event log (once, or following it)."""
+    """Run the projections: catch the views up with the event log (once, or following it).
+
+    Following a PostgreSQL event store wakes on its notifications (LISTEN/NOTIFY) and looks
+    at least every --interval seconds; on SQLite it looks every --interval seconds.
+    """
     services = _context(ctx).services
-    while True:
-        read = services.catch_up()
-        if not follow:
-            typer.echo(f"caught up: {read} events processed")
-            return
-        time.sleep(interval)
+    read = services.catch_up()
+    if not follow:
+        typer.echo(f"caught up: {read} events processed")
+        return
+    with watch_log(services.library) as log:
+        how = "notifications" if log.notified else f"polling every {interval:g} s"
+        typer.echo(f"following the event log ({how}); Ctrl-C stops")
+        while True:
+            log.wait(interval)
+            services.catch_up()

@@ -4,6 +4,8 @@ Workers share nothing but the event store (and the data dir on shared storage). 
 claims a video by appending to its stream at the expected version: of workers racing for a
 video one wins, the others move on. A worker that dies leaves a claim whose lease lapses;
 the next worker takes it over (a ``Claimed`` event naming the dead run) and finishes it.
+An idle worker on PostgreSQL wakes on the event store's notifications (a new video was
+enqueued) and looks at least every ``--poll`` seconds (for lapsed leases).
 """
 
 from __future__ import annotations
@@ -15,20 +17,30 @@ from uuid import UUID
 
 import typer
 
+from adapters.bootstrap import Services
 from adapters.cli_app import _context, app
 from adapters.render import import_json
+from projections.follow import LogWatch, watch_log
 
 
 @app.command()
 def worker(
     ctx: typer.Context,
-    poll: Annotated[float, typer.Option(min=0.05, help="Seconds between looks for work.")] = 1.0,
+    poll: Annotated[
+        float, typer.Option(min=0.05, help="Seconds between looks (a wake-up on PostgreSQL).")
+    ] = 1.0,
     idle_exit: Annotated[
         float | None, typer.Option(help="Stop after this many seconds without work.")
     ] = None,
 ) -> None:
     """Process queued and interrupted videos until stopped (or idle for --idle-exit s)."""
     services = _context(ctx).services
+    with watch_log(services.library) as log:
+        _work(services, log, poll, idle_exit)
+
+
+def _work(services: Services, log: LogWatch, poll: float, idle_exit: float | None) -> None:
+    """The worker's loop: process what is unfinished, then wait for the log to grow."""
     idle_since = time.monotonic()
     while True:
         services.catch_up()
@@ -46,4 +58,4 @@ def worker(
         elif idle_exit is not None and time.monotonic() - idle_since > idle_exit:
             return
         else:
-            time.sleep(poll)
+            log.wait(poll)
