@@ -59,7 +59,7 @@ def measure_activity(source: str, info: VideoInfo) -> Activity:
     small_w, small_h = detection_size(info.width, info.height)
     scale = f"scale={small_w}:{small_h}:flags=area"
     head_frames = max(1, round(HEAD_SECONDS * info.fps))
-    step = max(1, head_frames // HEAD_SAMPLES)
+    step = max(1, min(head_frames, info.frames) // HEAD_SAMPLES)  # a short clip: every frame
     activity = Activity()
     head = ["-t", f"{HEAD_SECONDS:g}", "-i", source]
     for grey in stream_frames(head, f"select=not(mod(n\\,{step})),{scale}", small_w, small_h,

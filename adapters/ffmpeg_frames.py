@@ -65,14 +65,13 @@ def stream_frames(
         filters: the ``-vf`` chain; it must produce ``width x height`` frames.
         width: frame width after ``filters``.
         height: frame height after ``filters``.
-        pix_fmt: ``gray`` (``HxW``) or ``bgr24`` (``HxWx3``).
+        pix_fmt: ``gray`` (``HxW``), ``bgr24`` (``HxWx3``) or ``gbrp`` (planes, ``3xHxW``).
 
     Only one frame is in memory at a time; closing the iterator early kills ffmpeg.
     A video ffmpeg cannot decode yields nothing.
     """
-    channels = 3 if pix_fmt == "bgr24" else 1
-    size = width * height * channels
-    shape = (height, width, 3) if channels == 3 else (height, width)
+    shape = {"bgr24": (height, width, 3), "gbrp": (3, height, width)}.get(pix_fmt, (height, width))
+    size = int(np.prod(shape))
     args = [*input_args, "-an", "-sn", "-dn", "-vf", filters, "-fps_mode", "passthrough"]
     proc = start_ffmpeg([*args, "-pix_fmt", pix_fmt, "-f", "rawvideo", "pipe:1"],
                         subprocess.PIPE, subprocess.DEVNULL)  # fmt: skip

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from adapters.detection import measure_activity
 from adapters.ffmpeg import H264Writer, ffmpeg_exe
 from adapters.frames import read_info
 from adapters.mask_verify import VerificationFailed, verify_output
@@ -159,3 +160,9 @@ def test_an_interrupted_run_kills_ffmpeg_and_leaves_nothing(tmp_path: Path, sign
     assert not [pid for pid in encoders if Path(f"/proc/{pid}").exists()]
     assert not target.exists()
     assert not list((tmp_path / "out").glob("*"))
+
+
+def test_a_clip_shorter_than_the_sampled_head_is_measured_on_every_frame(tmp_path: Path) -> None:
+    clip = make_video(tmp_path / "short.mp4", circle_layout(320, 240), seconds=0.6, seed=505)
+    info = read_info(str(clip.path))
+    assert measure_activity(str(clip.path), info).count == info.frames == 15
