@@ -5,8 +5,12 @@ Nothing connects to a database or a server at import time; everything happens in
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
+
+import psycopg
 
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.keys import cipher_key
@@ -75,6 +79,25 @@ def event_store_env(settings: Settings) -> dict[str, str]:
     }
 
 
+@contextlib.contextmanager
+def _creating_tables(settings: Settings) -> Iterator[None]:
+    """Let one process at a time create the tables of a PostgreSQL event store.
+
+    PostgreSQL's ``CREATE ... IF NOT EXISTS`` is not safe against a concurrent twin: processes
+    starting at once on a fresh schema failed with a duplicate ``pg_type`` key or "tuple
+    concurrently updated". A session advisory lock (released when its connection closes, even
+    if the process dies) serialises them; SQLite's file lock and the views' retries suffice.
+    """
+    if settings.event_store == "sqlite":
+        yield
+        return
+    with psycopg.connect(settings.event_store, autocommit=True) as connection:
+        connection.execute(
+            "SELECT pg_advisory_lock(hashtext(%s))", [f"endoveil {settings.postgres_schema}"]
+        )
+        yield
+
+
 def circuit_of(settings: Settings) -> CircuitBreaker:
     """The Ollama circuit breaker persisted in the data dir."""
     return CircuitBreaker(
@@ -97,7 +120,9 @@ def build(
     ``on_progress(video_id, frames_done, frames_total)`` follows level 2's encoding.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    library = VideoLibrary(env=event_store_env(settings))
+    with _creating_tables(settings):
+        library = VideoLibrary(env=event_store_env(settings))
+        projections = Projections.open(library)
     store = FileStore(settings.data_dir)
     cleaner = cleaner or OllamaFrameCleaner(
         host=settings.ollama_host,
@@ -109,11 +134,7 @@ def build(
         circuit=circuit_of(settings),
     )
     vault = KeyFileVault(settings.data_dir)
-    chain = FallbackChain(
-        library, cleaner, masker or OpenCVMasker(on_progress), store, vault=vault
-    )
+    chain = FallbackChain(library, cleaner, masker or OpenCVMasker(on_progress), store, vault=vault)
     importer = Importer(library, chain, store, OpenCVProbe(), settings.lease_seconds)
     eraser = Eraser(library, store, vault)
-    return Services(
-        settings, library, store, chain, importer, Projections.open(library), vault, eraser
-    )
+    return Services(settings, library, store, chain, importer, projections, vault, eraser)

@@ -1,5 +1,5 @@
 """Pull the plug at any moment, import the same file from four processes: nothing lost,
-nothing duplicated, nothing half-written shown as anonymized."""
+nothing duplicated, nothing half-written shown as anonymized. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import ClassVar
 
 import cv2
 import pytest
@@ -20,12 +21,12 @@ from adapters.bootstrap import build
 from adapters.settings import Settings
 from adapters.synthetic import circle_layout, make_video
 from domain.rulebook import TERMINAL_STATES
+from tests.backends import OnBackend, OnPostgres, OnSQLite, Wire, settings_on, store_env
 from tests.e2e.cli import closed_port, endoveil
 from tests.fake_ollama import FakeOllama
 from tests.figures import record
 
 pytestmark = pytest.mark.slow
-TRIALS = 20
 LEASE = "0.6"
 
 
@@ -60,11 +61,13 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def _check_invariants(data: Path, source: Path, sha: str, frames: int) -> None:
+def _check_invariants(settings: Settings, source: Path, sha: str, frames: int) -> None:
     """What must hold after any crash and a resume."""
+    data = settings.data_dir
     assert source.exists() and _sha(source) == sha, "the input was touched"
     assert not list(data.rglob("*.partial")), "a partial file is left"
-    services = build(Settings(data_dir=data, ollama_host=f"http://127.0.0.1:{closed_port()}"))
+    ollama_down = {"ollama_host": f"http://127.0.0.1:{closed_port()}"}
+    services = build(settings.model_copy(update=ollama_down))
     for video_id in services.library.video_ids():
         video = services.library.get(video_id)
         assert video.state in TERMINAL_STATES, f"video {video_id} left {video.state}"
@@ -101,75 +104,91 @@ PHASES = [
 ]
 
 
-def test_sigkill_at_any_point_then_resume_finishes_every_video(
-    tmp_path: Path, clips: dict[str, Path], fake_ollama: FakeOllama
-) -> None:
-    fake_ollama.mode = "hang"
-    env = _env(fake_ollama.host)
-    rng = random.Random(20261126)
-    killed_in: Counter[str] = Counter()
-    for trial in range(TRIALS):
-        clip, marker, jitter = PHASES[trial % len(PHASES)]
-        source, data = clips[clip], tmp_path / f"trial-{trial}"
-        process = _start_import(data, source, env)
-        _wait_for(data, marker)
-        time.sleep(rng.uniform(0, jitter))
-        process.kill()
-        process.wait()
-        killed_in[_state_of(data)] += 1
-        time.sleep(float(LEASE) + 0.1)  # the dead run's lease lapses
-        resumed = endoveil(data, "resume", env=env)
-        assert resumed.code in (0, 1) and "Traceback" not in resumed.err, resumed.err
-        try:
-            _check_invariants(data, source, _sha(source), 25)
-        except AssertionError as failure:
-            raise AssertionError(f"{failure}\nresume said: {resumed.out}{resumed.err}") from None
-    print(f"\ncrash trials: {TRIALS}, killed in: {dict(killed_in)}")
-    record("trials", TRIALS)
-    assert {"frame_cleaning", "fallback_basic"} <= set(killed_in), killed_in
-
-
-def _state_of(data: Path) -> str:
+def _state_of(settings: Settings) -> str:
     """The state the killed run left its video in."""
-    if not (data / "events.sqlite").exists():
+    if settings.event_store == "sqlite" and not settings.event_store_path.exists():
         return "before_registration"
-    services = build(Settings(data_dir=data))
+    services = build(settings)
     states = [services.library.get(v).state.value for v in services.library.video_ids()]
     services.library.close()
     return states[0] if states else "before_registration"
 
 
-def test_four_processes_importing_one_file_make_one_video_and_one_run(
-    tmp_path: Path, clips: dict[str, Path]
-) -> None:
-    env = {"OLLAMA_HOST": f"http://127.0.0.1:{closed_port()}"}
-    runs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "adapters.cli",
-                "--data-dir",
-                str(tmp_path),
-                "import",
-                str(clips["moving"]),
-                "--json",
-            ],
-            env={**os.environ, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    outputs = [run.communicate(timeout=300) for run in runs]
-    assert [run.returncode for run in runs] == [0, 0, 0, 0], [err for _, err in outputs]
-    reports = [json.loads(out) for out, _ in outputs]
-    assert len({r["video_id"] for r in reports}) == 1
-    assert sum(not r["duplicate"] for r in reports) == 1
-    assert all(r["state"] == "archived" or r["in_progress"] for r in reports)
-    services = build(Settings(data_dir=tmp_path))
-    [video_id] = list(services.library.video_ids())
-    names = Counter(type(e).__name__ for e in services.library.history(video_id))
-    assert names["CleaningStarted"] == 1 and names["Archived"] == 1
-    assert len(list((tmp_path / "raw").iterdir())) == 1
+class CrashContract(OnBackend):
+    """Crashes and concurrent imports, in real processes, on any event store."""
+
+    #: SIGKILL trials, cycling through :data:`PHASES` (a multiple of its length).
+    trials: ClassVar[int]
+
+    def test_sigkill_at_any_point_then_resume_finishes_every_video(
+        self, tmp_path: Path, clips: dict[str, Path], fake_ollama: FakeOllama
+    ) -> None:
+        fake_ollama.mode = "hang"
+        rng = random.Random(20261126)
+        killed_in: Counter[str] = Counter()
+        for trial in range(self.trials):
+            clip, marker, jitter = PHASES[trial % len(PHASES)]
+            source = clips[clip]
+            with settings_on(self.backend, tmp_path / f"trial-{trial}") as settings:
+                env = {**_env(fake_ollama.host), **store_env(settings)}
+                data = settings.data_dir
+                process = _start_import(data, source, env)
+                _wait_for(data, marker)
+                time.sleep(rng.uniform(0, jitter))
+                process.kill()
+                process.wait()
+                killed_in[_state_of(settings)] += 1
+                time.sleep(float(LEASE) + 0.1)  # the dead run's lease lapses
+                resumed = endoveil(data, "resume", env=env)
+                assert resumed.code in (0, 1) and "Traceback" not in resumed.err, resumed.err
+                try:
+                    _check_invariants(settings, source, _sha(source), 25)
+                except AssertionError as failure:
+                    said = f"{resumed.out}{resumed.err}"
+                    raise AssertionError(f"{failure}\nresume said: {said}") from None
+        print(f"\ncrash trials on {self.backend}: {self.trials}, killed in: {dict(killed_in)}")
+        record("trials", self.trials)
+        assert {"frame_cleaning", "fallback_basic"} <= set(killed_in), killed_in
+
+    def test_four_processes_importing_one_file_make_one_video_and_one_run(
+        self, settings: Settings, wire: Wire, clips: dict[str, Path]
+    ) -> None:
+        env = {"OLLAMA_HOST": f"http://127.0.0.1:{closed_port()}", **store_env(settings)}
+        runs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "adapters.cli",
+                    "--data-dir",
+                    str(settings.data_dir),
+                    "import",
+                    str(clips["moving"]),
+                    "--json",
+                ],
+                env={**os.environ, **env},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        outputs = [run.communicate(timeout=300) for run in runs]
+        assert [run.returncode for run in runs] == [0, 0, 0, 0], [err for _, err in outputs]
+        reports = [json.loads(out) for out, _ in outputs]
+        assert len({r["video_id"] for r in reports}) == 1
+        assert sum(not r["duplicate"] for r in reports) == 1
+        assert all(r["state"] == "archived" or r["in_progress"] for r in reports)
+        services = wire()
+        [video_id] = list(services.library.video_ids())
+        names = Counter(type(e).__name__ for e in services.library.history(video_id))
+        assert names["CleaningStarted"] == 1 and names["Archived"] == 1
+        assert len(list((settings.data_dir / "raw").iterdir())) == 1
+
+
+class TestCrashOnSQLite(OnSQLite, CrashContract):
+    trials: ClassVar[int] = 20
+
+
+class TestCrashOnPostgres(OnPostgres, CrashContract):
+    trials: ClassVar[int] = 10  # each of the five phases twice; keeps the suite under budget
