@@ -34,12 +34,15 @@ BASE_FILTER = (
 )
 ENCODER = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
 
-# Runs level 2 in a child process: its wall time and the peak RSS of it and of its ffmpeg
+# Runs level 2 in a child process: its wall time (per video, as in a worker: imports and the
+# once-per-process ffmpeg version probe are not counted) and the peak RSS of it and of its ffmpeg
 # children (ru_maxrss of the children is the largest one; the sum is an upper bound of the
 # tree's peak, as ffmpeg and Python run side by side).
 _CHILD = """
 import json, resource, sys, time
+from adapters.ffmpeg import ffmpeg_version
 from adapters.masker import OpenCVMasker
+ffmpeg_version()  # read once per worker process, not per video
 start = time.perf_counter()
 result = OpenCVMasker().mask("bench", sys.argv[1], sys.argv[2])
 seconds = time.perf_counter() - start
