@@ -29,9 +29,14 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 
 
 def start_ffmpeg(
-    args: Sequence[str], stdout: int | IO[bytes], stderr: int | IO[bytes]
+    args: Sequence[str],
+    stdout: int | IO[bytes],
+    stderr: int | IO[bytes],
+    pass_fds: Sequence[int] = (),
 ) -> subprocess.Popen[bytes]:
     """Start ``ffmpeg args`` without stdin; on Linux it dies with this process.
+
+    ``pass_fds`` stay open in ffmpeg under the same numbers (for ``pipe:N`` outputs).
 
     Raises:
         OSError: ffmpeg could not be started.
@@ -41,6 +46,7 @@ def start_ffmpeg(
         stdin=subprocess.DEVNULL,
         stdout=stdout,
         stderr=stderr,
+        pass_fds=tuple(pass_fds),
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
 

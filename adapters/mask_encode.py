@@ -25,6 +25,7 @@ import numpy as np
 from adapters.ffmpeg import EncoderError
 from adapters.ffmpeg_frames import start_ffmpeg, stop
 from adapters.frames import VideoInfo
+from adapters.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
 from adapters.roi import Region
 
 Progress = Callable[[int], None]
@@ -92,32 +93,36 @@ def sigterm_raises() -> Iterator[None]:
 
 
 def encode_masked(
-    source: str, target: Path, region: Region, info: VideoInfo, progress: Progress | None = None
+    source: str,
+    target: Path,
+    region: Region,
+    info: VideoInfo,
+    progress: Progress | None = None,
+    on_keyframe: OnKeyframe | None = None,
 ) -> int:
     """Mask and encode ``source`` into ``target`` in one ffmpeg run; return frames written.
 
-    An exception, ``KeyboardInterrupt`` or SIGTERM (main thread) kills ffmpeg before it
-    propagates; the caller's ``atomic_target`` then removes the partial file.
+    ``on_keyframe`` gets the planes of every keyframe of the encoded stream, decoded in the
+    same run (``adapters.keyframe_tap``). An exception, ``KeyboardInterrupt`` or SIGTERM
+    (main thread) kills ffmpeg before it propagates; the caller's ``atomic_target`` then
+    removes the partial file.
 
     Raises:
         EncoderError: ffmpeg could not start or exited with an error.
 
     """
-    with tempfile.TemporaryDirectory(prefix="endoveil-mask-") as folder, \
-            tempfile.TemporaryFile() as errors, sigterm_raises():  # fmt: skip
-        corners = None if region.rectangle else write_corners(region, Path(folder))
-        inputs = ["-i", source] + ([] if corners is None else ["-i", str(corners)])
-        args = [
-            *inputs, "-filter_complex", filter_graph(region, info, corners is not None),
-            "-map", "[out]", "-an", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
-            "-fps_mode", "passthrough",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
-            "-force_key_frames", keyframe_rule(info.frames),
-            "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact",
-            "-progress", "pipe:1", "-f", "mp4", "-y", str(target),
-        ]  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="endoveil-mask-")))
+        errors = stack.enter_context(tempfile.TemporaryFile())
+        stack.enter_context(sigterm_raises())
+        corners = None if region.rectangle else write_corners(region, folder)
+        args, fds = _encode_args(source, target, region, info, corners), []
+        if on_keyframe is not None:
+            size = even_size(info.width, info.height)
+            fds.append(stack.enter_context(keyframe_tap(*size, on_keyframe)))
+            args += tap_args(fds[-1])
         try:
-            proc = start_ffmpeg(args, subprocess.PIPE, errors)
+            proc = start_ffmpeg(args, subprocess.PIPE, errors, fds)
         except OSError as err:
             raise EncoderError(f"cannot start ffmpeg: {err.strerror}") from err
         try:
@@ -129,6 +134,22 @@ def encode_masked(
             tail = errors.read()[-_STDERR_TAIL:].decode("utf-8", "replace").strip()
             raise EncoderError(f"ffmpeg exited with code {proc.returncode}", proc.returncode, tail)
     return frames
+
+
+def _encode_args(
+    source: str, target: Path, region: Region, info: VideoInfo, corners: Path | None
+) -> list[str]:
+    """The ffmpeg arguments that mask ``source`` and encode it into ``target``."""
+    inputs = ["-i", source] + ([] if corners is None else ["-i", str(corners)])
+    return [
+        *inputs, "-filter_complex", filter_graph(region, info, corners is not None),
+        "-map", "[out]", "-an", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
+        "-fps_mode", "passthrough",
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
+        "-force_key_frames", keyframe_rule(info.frames),
+        "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+        "-progress", "pipe:1", "-f", "mp4", "-y", str(target),
+    ]  # fmt: skip
 
 
 def _follow(proc: subprocess.Popen[bytes], progress: Progress | None) -> int:

@@ -2,7 +2,9 @@
 
 Structure first (frame size, rate and count from the container our encoder wrote), then the
 keyframes of the output, decoded alone (``-skip_frame nokey``; the encoder puts some all over
-the video and one on the last frame): per pixel, the brightest value any of them shows
+the video and one on the last frame), during the encode from the packets it writes
+(``adapters.keyframe_tap``) or afterwards from the file: per pixel, the brightest value any
+of them shows
 outside the endoscope image. Whatever is not uniformly black there is cropped, its contrast
 stretched, and read by the OCR engine: text readable outside the image, or pixels brighter
 than ``MAX_OUTSIDE_LEVEL``, fail the level with ``verification_failed``.
@@ -78,10 +80,41 @@ def is_text(box: TextBox) -> bool:
     return box.confidence >= MIN_CONFIDENCE and sum(c.isalnum() for c in box.text) >= 2
 
 
+class KeyframePeak:
+    """Per pixel, the brightest value any channel of the keyframes seen so far shows."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.peak = np.zeros((height, width), np.uint8)
+        self.keyframes = 0
+
+    def add(self, planes: np.ndarray) -> None:
+        """Take one keyframe, ``3 x H x W`` planes (three cheap maxima, no interleaving)."""
+        for plane in planes:
+            np.maximum(self.peak, plane, out=self.peak)
+        self.keyframes += 1
+
+    @classmethod
+    def of_file(cls, path: str, width: int, height: int) -> KeyframePeak:
+        """Decode the keyframes of the video at ``path`` (and nothing else)."""
+        seen = cls(width, height)
+        for planes in stream_frames(["-skip_frame", "nokey", "-i", path], "null", width, height,
+                                    "gbrp"):  # fmt: skip
+            seen.add(planes)
+        return seen
+
+
 def verify_output(
-    output: str, region: Region, info: VideoInfo, frames: int, ocr: OcrEngine
+    output: str,
+    region: Region,
+    info: VideoInfo,
+    frames: int,
+    ocr: OcrEngine,
+    seen: KeyframePeak | None = None,
 ) -> Verification:
     """Check the masked ``output`` of a ``info``-shaped input that had ``frames`` frames.
+
+    ``seen`` holds the output's keyframes if they were decoded while encoding (from the
+    packets written into ``output``); otherwise they are decoded from ``output`` here.
 
     Raises:
         VerificationFailed: wrong geometry or frame count, text readable or pixels bright
@@ -96,15 +129,11 @@ def verify_output(
         raise VerificationFailed("The output has another frame rate.")
     if written.frames != frames:
         raise VerificationFailed(f"The output holds {written.frames} of {frames} frames.")
-    peak = np.zeros((height, width), np.uint8)
-    keyframes = 0
-    for planes in stream_frames(["-skip_frame", "nokey", "-i", output], "null", width, height,
-                                "gbrp"):  # fmt: skip  (planar: three cheap maxima per frame)
-        for plane in planes:
-            np.maximum(peak, plane, out=peak)
-        keyframes += 1
-    if keyframes == 0:
+    if seen is None:
+        seen = KeyframePeak.of_file(output, width, height)
+    if seen.keyframes == 0:
         raise VerificationFailed("No keyframe of the output could be decoded.")
+    peak = seen.peak.copy()
     peak[outside_check_mask(region, width, height) == 0] = 0
     crops = ink_crops(peak)
     lines = sum(1 for crop in crops for box in ocr.find_text(crop) if is_text(box))
@@ -113,4 +142,4 @@ def verify_output(
     level = int(peak.max())
     if level > MAX_OUTSIDE_LEVEL:
         raise VerificationFailed(f"Pixels outside the endoscope image reach level {level}.")
-    return Verification(keyframes, len(crops), level)
+    return Verification(seen.keyframes, len(crops), level)

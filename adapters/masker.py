@@ -2,8 +2,9 @@
 
 Deterministic and model-free: find the endoscope image (a processor profile matched by its
 geometry, else the region that keeps changing, on small grey samples), mask and encode in
-one ffmpeg pass (``adapters.mask_encode``), then check the output with OCR before it
-becomes visible (``adapters.mask_verify``). Memory does not grow with the video's length.
+one ffmpeg pass (``adapters.mask_encode``) that also decodes the keyframes it wrote, then
+check the output with OCR before it becomes visible (``adapters.mask_verify``). Memory does
+not grow with the video's length.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from adapters.detection import locate_endoscope
 from adapters.ffmpeg import ENCODER_SETTINGS, EncoderError, ffmpeg_version
 from adapters.frames import UnreadableVideo, read_info
 from adapters.mask_encode import encode_masked, even_size
-from adapters.mask_verify import Verification, VerificationFailed, verify_output
+from adapters.mask_verify import KeyframePeak, Verification, VerificationFailed, verify_output
 from adapters.ocr import OcrEngine, OcrUnavailable, RapidOcr
 from adapters.roi import Region
 from domain.ports import LevelResult
@@ -113,12 +114,13 @@ class OpenCVMasker:
             if self.on_progress is not None:
                 self.on_progress(video_id, done, info.frames)
 
+        seen = KeyframePeak(*padded)  # the output's keyframes, decoded while encoding
         with atomic_target(target) as temp:
-            written = encode_masked(source, temp, region, info, progress)
+            written = encode_masked(source, temp, region, info, progress, seen.add)
             if written < info.frames:
                 raise _Failure(
                     "truncated_video",
                     f"Only {written} of {info.frames} declared frames could be decoded.",
                 )
-            checked = verify_output(str(temp), region, info, written, ocr)
+            checked = verify_output(str(temp), region, info, written, ocr, seen)
         return region, written, checked

@@ -148,7 +148,9 @@ REAL = {real!r}
 args = sys.argv[1:]
 if "libx264" not in args:
     os.execv(REAL, [REAL, *args])
-proc = subprocess.Popen([REAL, "-stats_period", "0.02", *args], stdout=subprocess.PIPE)
+# close_fds=False: the descriptors ffmpeg was given (pipe:N outputs) reach the real one
+proc = subprocess.Popen([REAL, "-stats_period", "0.02", *args], stdout=subprocess.PIPE,
+                        close_fds=False)
 for line in proc.stdout:
     sys.stdout.buffer.write(line)
     sys.stdout.flush()
