@@ -77,13 +77,18 @@ def stream_frames(
     A video ffmpeg cannot decode yields nothing.
     """
     shape = {"bgr24": (height, width, 3), "gbrp": (3, height, width)}.get(pix_fmt, (height, width))
-    size = int(np.prod(shape))
     args = [*input_args, "-an", "-sn", "-dn", "-vf", filters, "-fps_mode", "passthrough"]
     proc = start_ffmpeg([*args, "-pix_fmt", pix_fmt, "-f", "rawvideo", "pipe:1"],
                         subprocess.PIPE, subprocess.DEVNULL)  # fmt: skip
     assert proc.stdout is not None
     try:
-        while len(raw := proc.stdout.read(size)) == size:
-            yield np.frombuffer(raw, np.uint8).reshape(shape)
+        yield from read_frames(proc.stdout, shape)
     finally:
         stop(proc)
+
+
+def read_frames(pipe: IO[bytes], shape: tuple[int, ...]) -> Iterator[np.ndarray]:
+    """Yield the ``shape``-d uint8 raw frames read from ``pipe`` until it ends."""
+    size = int(np.prod(shape))
+    while len(raw := pipe.read(size)) == size:
+        yield np.frombuffer(raw, np.uint8).reshape(shape)

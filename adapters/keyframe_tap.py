@@ -16,6 +16,8 @@ from typing import IO
 
 import numpy as np
 
+from adapters.ffmpeg_frames import read_frames
+
 OnKeyframe = Callable[[np.ndarray], None]  # called with ``3 x H x W`` planes (G, B, R)
 
 
@@ -59,10 +61,9 @@ def _pump(
     pipe: IO[bytes], shape: tuple[int, int, int], on_keyframe: OnKeyframe,
     failures: list[BaseException],
 ) -> None:  # fmt: skip
-    size = shape[0] * shape[1] * shape[2]
     try:
         with pipe:
-            while len(raw := pipe.read(size)) == size:
-                on_keyframe(np.frombuffer(raw, np.uint8).reshape(shape))
+            for planes in read_frames(pipe, shape):
+                on_keyframe(planes)
     except BaseException as failure:  # handed to the thread that waits for the encode
         failures.append(failure)

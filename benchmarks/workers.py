@@ -14,7 +14,6 @@ PG/SQLite ratios. Every PostgreSQL run has its own schema, dropped afterwards.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import statistics
 import subprocess
@@ -26,17 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.bootstrap import event_store_env
 from adapters.synthetic import circle_layout, make_video
 from benchmarks.projections import write
-from domain.application import VideoLibrary
 from domain.rulebook import TERMINAL_STATES
 from domain.video import Video
 from projections.catalog import Projections
-from tests.backends import settings_for
+from tests.backends import open_library, settings_on, store_env
 from tests.e2e.cli import closed_port, endoveil
-
-in_schema = contextlib.contextmanager(settings_for)  # a fresh schema, dropped on exit
 
 
 def make_clips(folder: Path, count: int) -> list[str]:
@@ -61,15 +56,10 @@ class Drained:
 
 def drain(clips: list[str], workers: int, folder: Path) -> Drained:
     """Queue ``clips`` and run ``workers`` workers until every video is terminal."""
-    with in_schema("postgres", folder) as settings:
-        env = {
-            "ENDOVEIL_EVENT_STORE": settings.event_store,
-            "ENDOVEIL_POSTGRES_SCHEMA": settings.postgres_schema,
-            "OLLAMA_HOST": f"http://127.0.0.1:{closed_port()}",
-        }
+    with settings_on("postgres", folder) as settings, open_library(settings) as library:
+        env = {**store_env(settings), "OLLAMA_HOST": f"http://127.0.0.1:{closed_port()}"}
         queued = endoveil(settings.data_dir, "import", "--enqueue", *clips, env=env)
         assert queued.code == 0, queued.err
-        library = VideoLibrary(env=event_store_env(settings))
         ids = list(library.video_ids())
         assert len(ids) == len(clips), f"{len(ids)} videos queued of {len(clips)}"
         command = [sys.executable, "-m", "adapters.cli", "--data-dir", str(settings.data_dir),
@@ -92,7 +82,6 @@ def drain(clips: list[str], workers: int, folder: Path) -> Drained:
         claims = [
             e.timestamp for i in ids for e in library.history(i) if isinstance(e, Video.Claimed)
         ]
-        library.close()
     # Event timestamps, not the polling loop's, mark the first claim and the end.
     return Drained(
         (max(v.modified_on for v in videos) - started).total_seconds(),
@@ -105,13 +94,11 @@ def stores(videos: int, folder: Path) -> None:
     """Events per second written and replayed, per backend, on the same history; PG/SQLite."""
     rates = {}
     for backend in ("sqlite", "postgres"):
-        with in_schema(backend, folder / backend) as settings:
-            library = VideoLibrary(env=event_store_env(settings))
+        with settings_on(backend, folder / backend) as settings, open_library(settings) as library:
             events, write_s = write(library, videos)
             started = time.perf_counter()
             read = Projections.open(library).catch_up(library)
             replay_s = time.perf_counter() - started
-            library.close()
         assert read == events, (backend, read, events)
         rates[backend] = events / write_s, read / replay_s
         print(f"  {backend:8} {events:,} events: write {events / write_s:6,.0f}/s ({write_s:.1f} s)"

@@ -15,7 +15,7 @@ import pytest
 from adapters.bootstrap import build
 from adapters.synthetic import circle_layout, make_video
 from domain.rulebook import State
-from tests.backends import settings_for
+from tests.backends import settings_for, store_env
 from tests.e2e.cli import closed_port, endoveil
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -38,8 +38,7 @@ def test_three_workers_thirty_videos_one_killed(tmp_path: Path) -> None:
     ]
     for settings in settings_for("postgres", tmp_path / "data"):
         env = {
-            "ENDOVEIL_EVENT_STORE": settings.event_store,
-            "ENDOVEIL_POSTGRES_SCHEMA": settings.postgres_schema,
+            **store_env(settings),
             "ENDOVEIL_LEASE_SECONDS": "1.5",
             "OLLAMA_HOST": f"http://127.0.0.1:{closed_port()}",
         }
