@@ -13,13 +13,13 @@ from urllib.parse import unquote, urlsplit
 import psycopg
 
 from adapters.cleaning.circuit import CircuitBreaker
-from adapters.keys import cipher_key
-from adapters.masker import OnProgress, OpenCVMasker
-from adapters.ollama_cleaner import OllamaFrameCleaner
-from adapters.probe import OpenCVProbe
+from adapters.cleaning.cleaner import OllamaFrameCleaner
+from adapters.masking.masker import OnProgress, OpenCVMasker
 from adapters.settings import Settings
-from adapters.store import FileStore
-from adapters.vault import KeyFileVault
+from adapters.storage.files import FileStore
+from adapters.storage.keys import cipher_key
+from adapters.storage.vault import KeyFileVault
+from adapters.video.probe import OpenCVProbe
 from domain.application import VideoLibrary
 from domain.erase import Eraser
 from domain.importer import Importer

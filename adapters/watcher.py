@@ -28,7 +28,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from adapters.atomic import pid_alive
+from adapters.storage.atomic import pid_alive
 from domain.importer import ImportReport
 
 log = logging.getLogger(__name__)

@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 from adapters.cleaning.circuit import CircuitBreaker
-from adapters.ffmpeg import ffmpeg_exe
-from adapters.ollama_cleaner import OllamaFrameCleaner
-from adapters.synthetic import LAYOUTS, make_video
+from adapters.cleaning.cleaner import OllamaFrameCleaner
+from adapters.demo.synthetic import LAYOUTS, make_video
+from adapters.video.ffmpeg import ffmpeg_exe
 from tests.fake_ollama import FakeOllama
 
 

@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from adapters.ffmpeg import ffmpeg_exe  # noqa: E402
-from adapters.synthetic import circle_layout, make_video  # noqa: E402
+from adapters.demo.synthetic import circle_layout, make_video  # noqa: E402
+from adapters.video.ffmpeg import ffmpeg_exe  # noqa: E402
 
 RECT = (550, 0, 1350, 1080)  # Olympus CV-1500
 BASE_FILTER = (
@@ -41,8 +41,8 @@ ENCODER = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "
 # tree's peak, as ffmpeg and Python run side by side).
 _CHILD = """
 import json, resource, sys, time
-from adapters.ffmpeg import ffmpeg_version
-from adapters.masker import OpenCVMasker
+from adapters.video.ffmpeg import ffmpeg_version
+from adapters.masking.masker import OpenCVMasker
 ffmpeg_version()  # read once per worker process, not per video
 start = time.perf_counter()
 result = OpenCVMasker().mask("bench", sys.argv[1], sys.argv[2])

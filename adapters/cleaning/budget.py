@@ -2,7 +2,7 @@
 
 A thread cannot be stopped and a socket read can hang past any client timeout, so the
 only deadline that really ends the work is a process one. The child is a fresh interpreter
-(``python -m adapters.cleaning.worker``: nothing inherited, and unlike ``multiprocessing``'s
+(``python -m adapters.cleaning.child``: nothing inherited, and unlike ``multiprocessing``'s
 ``spawn`` it never re-runs the caller's ``__main__``) in its own session, so that killing
 its process group also kills the ffmpeg it started.
 """
@@ -18,8 +18,8 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from adapters.cleaning.child import Job, Outcome
 from adapters.cleaning.errors import LevelFailure
-from adapters.cleaning.worker import Job, Outcome
 
 _ROOT = str(Path(__file__).resolve().parents[2])  # holds the adapters package
 _REAP_S = 5.0
@@ -35,7 +35,7 @@ def run_with_budget(job: Job, budget_s: float) -> Outcome:
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": _ROOT + (os.pathsep + path if path else "")}
     child = subprocess.Popen(
-        [sys.executable, "-m", "adapters.cleaning.worker"],
+        [sys.executable, "-m", "adapters.cleaning.child"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

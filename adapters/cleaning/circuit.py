@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from adapters.atomic import publish
+from adapters.storage.atomic import publish
 
 FILE_NAME = "circuit.json"
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from adapters.cleaning.tracking import Rect
-from adapters.ocr import OcrEngine
+from adapters.video.ocr import OcrEngine
 
 MAX_OCR_HEIGHT = 720
 

@@ -17,8 +17,8 @@ import numpy as np
 
 from adapters.cleaning.reading import read_lines
 from adapters.cleaning.tracking import Rect, Tracker
-from adapters.frames import iter_frames
-from adapters.ocr import OcrEngine
+from adapters.video.ocr import OcrEngine
+from adapters.video.opencv_frames import iter_frames
 
 #: ``decide(texts)`` says, for each text, whether it must be masked.
 Decide = Callable[[list[str]], dict[str, bool]]

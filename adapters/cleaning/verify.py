@@ -10,8 +10,8 @@ from __future__ import annotations
 from adapters.cleaning.errors import LevelFailure
 from adapters.cleaning.reading import read_lines
 from adapters.cleaning.rules import looks_like_patient_data, patient_tokens
-from adapters.frames import VideoInfo, count_and_sample, read_info
-from adapters.ocr import OcrEngine
+from adapters.video.ocr import OcrEngine
+from adapters.video.opencv_frames import VideoInfo, count_and_sample, read_info
 
 #: Whole output frames read again: the middle one and the last one (text that appeared
 #: mid-video and stayed is on the last frame).

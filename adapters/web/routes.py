@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import FileResponse, JSONResponse
 
-from adapters.render import audit_lines
+from adapters.cli.text import audit_lines
 from adapters.web.auth import CallerRole, Role, caller_role
 from adapters.web.errors import ApiError
 from adapters.web.readside import ReadSide

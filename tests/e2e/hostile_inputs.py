@@ -13,7 +13,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
-from adapters.synthetic import circle_layout, make_video
+from adapters.demo.synthetic import circle_layout, make_video
 from tests.robustness import PLANTED_NAME
 
 SMALL = circle_layout(640, 360, name="small_circle")

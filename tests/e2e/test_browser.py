@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
 from adapters.bootstrap import build
+from adapters.demo.synthetic import circle_layout, make_video
 from adapters.settings import Settings
-from adapters.synthetic import circle_layout, make_video
 from adapters.web import create_app
 from tests.e2e.cli import endoveil
 from tests.serving import serving

@@ -18,8 +18,8 @@ import cv2
 import pytest
 
 from adapters.bootstrap import build
+from adapters.demo.synthetic import circle_layout, make_video
 from adapters.settings import Settings
-from adapters.synthetic import circle_layout, make_video
 from domain.rulebook import TERMINAL_STATES
 from tests.backends import OnBackend, OnPostgres, OnSQLite, Wire, settings_on, store_env
 from tests.e2e.cli import closed_port, endoveil

@@ -16,8 +16,8 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from adapters.render import audit_lines, event_line
-from adapters.synthetic import make_video
+from adapters.cli.text import audit_lines, event_line
+from adapters.demo.synthetic import make_video
 from projections.audit import explain
 from tests.e2e.cli import Run, closed_port, endoveil
 from tests.e2e.hostile_inputs import CASES, REFUSED, SMALL

@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from adapters.synthetic import circle_layout, make_video
+from adapters.demo.synthetic import circle_layout, make_video
 from domain.pipeline import RAW_COPY_LOG
 from tests.e2e.cli import endoveil
 from tests.fake_ollama import FakeOllama

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.synthetic import circle_layout, make_video
+from adapters.demo.synthetic import circle_layout, make_video
 from tests.e2e.cli import endoveil
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.synthetic import Layout, make_video
+from adapters.demo.synthetic import Layout, make_video
 from tests.e2e.cli import endoveil
 from tests.fake_ollama import FakeOllama
 from tests.fake_ollama import fake_ollama as fake_ollama

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.synthetic import circle_layout, make_video
+from adapters.demo.synthetic import circle_layout, make_video
 from tests.e2e.cli import Run, closed_port, endoveil
 from tests.figures import record
 from tests.robustness import PLANTED_NAME, sha256

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from adapters.bootstrap import build
-from adapters.synthetic import circle_layout, make_video
+from adapters.demo.synthetic import circle_layout, make_video
 from domain.rulebook import State
 from tests.backends import settings_for, store_env
 from tests.e2e.cli import closed_port, endoveil

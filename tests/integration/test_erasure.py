@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.bootstrap import Services
-from adapters.synthetic import circle_layout, make_video
+from adapters.demo.synthetic import circle_layout, make_video
 from domain.errors import TransitionNotAllowed
 from domain.ports import LevelResult
 from domain.rulebook import State

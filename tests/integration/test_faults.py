@@ -15,11 +15,11 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
-from adapters.atomic import temp_path_for
 from adapters.bootstrap import Services
-from adapters.masker import OpenCVMasker
-from adapters.render import audit_lines
-from adapters.synthetic import circle_layout, make_video
+from adapters.cli.text import audit_lines
+from adapters.demo.synthetic import circle_layout, make_video
+from adapters.masking.masker import OpenCVMasker
+from adapters.storage.atomic import temp_path_for
 from domain.importer import Importer, ImportReport
 from domain.ports import LevelResult, Probe
 from domain.rulebook import Level, State

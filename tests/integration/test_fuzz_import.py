@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.bootstrap import Services
-from adapters.synthetic import circle_layout, make_video
+from adapters.demo.synthetic import circle_layout, make_video
 from domain.rulebook import State
 from tests.figures import record
 from tests.robustness import PLANTED_NAME, count_lost, offline_services, partials, sha256

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adapters.detection import locate_endoscope
-from adapters.frames import read_info
-from adapters.mask_encode import encode_masked
-from adapters.mask_verify import KeyframePeak
-from adapters.synthetic import circle_layout, make_video
+from adapters.demo.synthetic import circle_layout, make_video
+from adapters.endoscope.activity import locate_endoscope
+from adapters.masking.encode import encode_masked
+from adapters.masking.verify import KeyframePeak
+from adapters.video.opencv_frames import read_info
 
 pytestmark = pytest.mark.slow
 
@@ -22,9 +22,7 @@ def clip(tmp_path: Path) -> str:
     return str(make_video(tmp_path / "tap.mp4", layout, seconds=3.0, seed=4).path)
 
 
-def test_the_keyframes_seen_while_encoding_are_those_of_the_file(
-    clip: str, tmp_path: Path
-) -> None:
+def test_the_keyframes_seen_while_encoding_are_those_of_the_file(clip: str, tmp_path: Path) -> None:
     info = read_info(clip)
     region = locate_endoscope(clip, info).region
     assert region is not None

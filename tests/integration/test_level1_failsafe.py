@@ -11,11 +11,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from adapters.cleaning.render import render
+from adapters.cleaning.mask_pixels import render
 from adapters.cleaning.tracking import Mask
-from adapters.ffmpeg import H264Writer
-from adapters.frames import iter_frames, read_info
-from adapters.roi import Region
+from adapters.endoscope.region import Region
+from adapters.video.ffmpeg import H264Writer
+from adapters.video.opencv_frames import iter_frames, read_info
 
 W, H, FRAMES = 320, 240, 10
 IMAGE = (120, 0, 200, 240)  # the endoscope image: x, y, w, h

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from adapters.bootstrap import Services, build
-from adapters.frames import iter_frames, read_info
+from adapters.demo.synthetic import Layout, SyntheticVideo, make_video
 from adapters.settings import Settings
-from adapters.synthetic import Layout, SyntheticVideo, make_video
+from adapters.video.opencv_frames import iter_frames, read_info
 from domain.importer import ImportReport
 from domain.rulebook import Level
 from tests.fake_ollama import FakeOllama
@@ -187,7 +187,7 @@ def test_an_open_circuit_skips_level_one_at_once(
 def test_verification_fails_when_patient_text_is_readable(video: SyntheticVideo) -> None:
     from adapters.cleaning.errors import LevelFailure
     from adapters.cleaning.verify import verify
-    from adapters.ocr import RapidOcr
+    from adapters.video.ocr import RapidOcr
 
     info = read_info(str(video.path))
     with pytest.raises(LevelFailure) as failed:  # the unmasked original, checked as output

@@ -12,10 +12,10 @@ import cv2
 import numpy as np
 import pytest
 
-from adapters.ffmpeg import EncoderError, H264Writer, ffmpeg_exe
-from adapters.frames import iter_frames
-from adapters.masker import OpenCVMasker
-from adapters.synthetic import Layout, SyntheticVideo, circle_layout, make_video
+from adapters.demo.synthetic import Layout, SyntheticVideo, circle_layout, make_video
+from adapters.masking.masker import OpenCVMasker
+from adapters.video.ffmpeg import EncoderError, H264Writer, ffmpeg_exe
+from adapters.video.opencv_frames import iter_frames
 from domain.ports import LevelResult
 
 BLACK = 16

@@ -14,15 +14,15 @@ import cv2
 import numpy as np
 import pytest
 
-from adapters.detection import measure_activity
-from adapters.ffmpeg import H264Writer, ffmpeg_exe
-from adapters.frames import read_info
-from adapters.mask_verify import VerificationFailed, verify_output
-from adapters.masker import OpenCVMasker
-from adapters.ocr import RapidOcr
-from adapters.profiles import Profile, rectangle
-from adapters.roi import profile_region
-from adapters.synthetic import circle_layout, make_video
+from adapters.demo.synthetic import circle_layout, make_video
+from adapters.endoscope.activity import measure_activity
+from adapters.endoscope.profiles import Profile, rectangle
+from adapters.endoscope.region import profile_region
+from adapters.masking.masker import OpenCVMasker
+from adapters.masking.verify import VerificationFailed, verify_output
+from adapters.video.ffmpeg import H264Writer, ffmpeg_exe
+from adapters.video.ocr import RapidOcr
+from adapters.video.opencv_frames import read_info
 from tests.integration.test_masker import BLACK, MIN_PSNR_DB, decoded_frames
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +98,7 @@ def test_a_failed_verification_is_recorded_and_leaves_no_output(
     def failing(*_: object) -> None:
         raise VerificationFailed("OCR reads 1 line(s) of text outside the endoscope image.")
 
-    monkeypatch.setattr("adapters.masker.verify_output", failing)
+    monkeypatch.setattr("adapters.masking.masker.verify_output", failing)
     result = OpenCVMasker().mask("video-6", str(source.path), str(tmp_path / "out.mp4"))
 
     assert (result.succeeded, result.reason, result.verification) == (
@@ -114,7 +114,7 @@ import sys
 # A shell without job control starts background jobs with SIGINT ignored, and Python keeps an
 # ignored SIGINT: restore Ctrl-C's usual meaning so the test does not depend on its launcher.
 signal.signal(signal.SIGINT, signal.default_int_handler)
-from adapters.masker import OpenCVMasker
+from adapters.masking.masker import OpenCVMasker
 def started(video_id, done, total):
     print("started", flush=True)
 OpenCVMasker(on_progress=started).mask("video-7", sys.argv[1], sys.argv[2])

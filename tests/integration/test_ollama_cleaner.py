@@ -14,7 +14,7 @@ import ollama
 import pytest
 
 from adapters.cleaning.classify import Answer, Patient  # the schema production asks for
-from adapters.ollama_cleaner import OllamaFrameCleaner, _explain, base_url, public_host
+from adapters.cleaning.cleaner import OllamaFrameCleaner, _explain, base_url, public_host
 from domain.ports import LevelResult
 from tests.fake_ollama import CHAT_SCHEMA, DEFAULT_MODEL, FakeOllama
 
@@ -168,7 +168,7 @@ def test_versions_hide_credentials() -> None:
 def test_logs_carry_the_video_id_not_the_file_name(
     fake_ollama: FakeOllama, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level("INFO", logger="adapters.ollama_cleaner")
+    caplog.set_level("INFO", logger="adapters.cleaning.cleaner")
     fake_ollama.mode = "no_models"
     run_check(fake_ollama.host, tmp_path)
     assert "vid-1" in caplog.text

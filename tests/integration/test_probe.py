@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adapters.probe import OpenCVProbe
-from adapters.synthetic import SyntheticVideo, circle_layout, make_video
+from adapters.demo.synthetic import SyntheticVideo, circle_layout, make_video
+from adapters.video.probe import OpenCVProbe
 
 
 def sha256(path: Path) -> str:

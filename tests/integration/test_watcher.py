@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from adapters.bootstrap import build
+from adapters.demo.synthetic import circle_layout, make_video
 from adapters.settings import Settings
-from adapters.synthetic import circle_layout, make_video
 from adapters.watcher import InboxWatcher
 from domain.importer import ImportReport
 from domain.rulebook import State

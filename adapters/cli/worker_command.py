@@ -18,8 +18,8 @@ from uuid import UUID
 import typer
 
 from adapters.bootstrap import Services
-from adapters.cli_app import _context, app
-from adapters.render import import_json
+from adapters.cli.app import _context, app
+from adapters.cli.text import import_json
 from projections.follow import LogWatch, watch_log
 
 

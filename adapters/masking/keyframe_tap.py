@@ -16,7 +16,7 @@ from typing import IO
 
 import numpy as np
 
-from adapters.ffmpeg_frames import read_frames
+from adapters.video.ffmpeg_frames import read_frames
 
 OnKeyframe = Callable[[np.ndarray], None]  # called with ``3 x H x W`` planes (G, B, R)
 

@@ -2,7 +2,7 @@
 
 The endoscope image is the large region whose content keeps changing; burned-in text
 (patient name, birth date, a clock) is static or changes rarely and sits outside it. The
-search runs on small grey copies of sampled frames (see ``adapters.detection``); the region
+search runs on small grey copies of sampled frames (see ``adapters.endoscope.activity``); the region
 found is scaled back to the video's own size, odd sizes included.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from adapters.profiles import Profile, profiles_for
+from adapters.endoscope.profiles import Profile, profiles_for
 
 ACTIVITY_THRESHOLD = 6.0  # temporal std (grey levels) above compression noise
 MIN_REGION_FRACTION = 0.05  # a smaller changing region is a clock, not an endoscope image

@@ -17,7 +17,7 @@ from typing import Any
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import Environment
 
-from adapters.atomic import fsync_dir
+from adapters.storage.atomic import fsync_dir
 
 
 class KeyFileVault:

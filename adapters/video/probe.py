@@ -7,7 +7,7 @@ import os
 
 import cv2
 
-from adapters.frames import info_of
+from adapters.video.opencv_frames import info_of
 from domain.ports import Probe
 
 log = logging.getLogger(__name__)

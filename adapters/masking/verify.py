@@ -3,7 +3,7 @@
 Structure first (frame size, rate and count from the container our encoder wrote), then the
 keyframes of the output, decoded alone (``-skip_frame nokey``; the encoder puts some all over
 the video and one on the last frame), during the encode from the packets it writes
-(``adapters.keyframe_tap``) or afterwards from the file: per pixel, the brightest value any
+(``adapters.masking.keyframe_tap``) or afterwards from the file: per pixel, the brightest value any
 of them shows
 outside the endoscope image. Whatever is not uniformly black there is cropped, its contrast
 stretched, and read by the OCR engine: text readable outside the image, or pixels brighter
@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from adapters.ffmpeg_frames import stream_frames
-from adapters.frames import VideoInfo, read_info
-from adapters.mask_encode import even_size
-from adapters.ocr import OcrEngine, TextBox
-from adapters.roi import Region
+from adapters.endoscope.region import Region
+from adapters.masking.encode import even_size
+from adapters.video.ffmpeg_frames import stream_frames
+from adapters.video.ocr import OcrEngine, TextBox
+from adapters.video.opencv_frames import VideoInfo, read_info
 
 MAX_OUTSIDE_LEVEL = 16  # brightest value tolerated outside the region after encoding
 # H.264 blurs a sharp edge over a few pixels (4:2:0 chroma, block transform), so the checks

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from adapters.ffmpeg_frames import stream_frames
-from adapters.frames import VideoInfo
-from adapters.roi import RegionFinding, find_region
+from adapters.endoscope.region import RegionFinding, find_region
+from adapters.video.ffmpeg_frames import stream_frames
+from adapters.video.opencv_frames import VideoInfo
 
 DETECT_WIDTH = 480  # width of the grey copies the region is searched on
 HEAD_SECONDS = 3.0

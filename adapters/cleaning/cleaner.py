@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import ollama
 
-from adapters.atomic import atomic_target
 from adapters.cleaning.budget import run_with_budget
+from adapters.cleaning.child import Job, Outcome
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cleaning.errors import LevelFailure
 from adapters.cleaning.ollama_http import EXPECTED, OLLAMA_FAILURES, canonical, explain
@@ -28,8 +28,8 @@ from adapters.cleaning.ollama_http import base_url as base_url
 from adapters.cleaning.ollama_http import explain as _explain  # noqa: F401  (tests use it)
 from adapters.cleaning.ollama_http import public_host as public_host
 from adapters.cleaning.sampling import SamplingPolicy
-from adapters.cleaning.worker import Job, Outcome
-from adapters.frames import UnreadableVideo, read_info
+from adapters.storage.atomic import atomic_target
+from adapters.video.opencv_frames import UnreadableVideo, read_info
 from domain.ports import LevelResult
 
 DEFAULT_MODEL = "qwen2.5:1.5b-instruct"

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adapters.bootstrap import Services
-from adapters.synthetic import make_video
+from adapters.demo.synthetic import make_video
 from domain.importer import ImportReport
 from projections.badge import Colour
 from projections.status import fold

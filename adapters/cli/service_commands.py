@@ -1,6 +1,6 @@
 """Service commands of the ``endoveil`` CLI: ``serve`` (HTTP API and web page) and ``watch``.
 
-Importing this module registers them on the one app (``adapters.cli_app``).
+Importing this module registers them on the one app (``adapters.cli.app``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import typer
 from eventsourcing.persistence import IntegrityError
 
 from adapters.bootstrap import Services
-from adapters.cli_app import _context, app
+from adapters.cli.app import _context, app
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import IO
 
 import numpy as np
 
-from adapters.ffmpeg import ffmpeg_exe
+from adapters.video.ffmpeg import ffmpeg_exe
 
 _PR_SET_PDEATHSIG = 1
 QUIET = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error")

@@ -13,7 +13,7 @@ from eventsourcing.persistence import OperationalError
 
 from adapters import logs
 from adapters.bootstrap import Services, build
-from adapters.masker import OnProgress
+from adapters.masking.masker import OnProgress
 from adapters.settings import Settings
 from domain.errors import VideoNotFound
 

@@ -2,8 +2,8 @@
 
 Deterministic and model-free: find the endoscope image (a processor profile matched by its
 geometry, else the region that keeps changing, on small grey samples), mask and encode in
-one ffmpeg pass (``adapters.mask_encode``) that also decodes the keyframes it wrote, then
-check the output with OCR before it becomes visible (``adapters.mask_verify``). Memory does
+one ffmpeg pass (``adapters.masking.encode``) that also decodes the keyframes it wrote, then
+check the output with OCR before it becomes visible (``adapters.masking.verify``). Memory does
 not grow with the video's length.
 """
 
@@ -15,14 +15,14 @@ from pathlib import Path
 
 import cv2
 
-from adapters.atomic import atomic_target
-from adapters.detection import locate_endoscope
-from adapters.ffmpeg import ENCODER_SETTINGS, EncoderError, ffmpeg_version
-from adapters.frames import UnreadableVideo, read_info
-from adapters.mask_encode import encode_masked, even_size
-from adapters.mask_verify import KeyframePeak, Verification, VerificationFailed, verify_output
-from adapters.ocr import OcrEngine, OcrUnavailable, RapidOcr
-from adapters.roi import Region
+from adapters.endoscope.activity import locate_endoscope
+from adapters.endoscope.region import Region
+from adapters.masking.encode import encode_masked, even_size
+from adapters.masking.verify import KeyframePeak, Verification, VerificationFailed, verify_output
+from adapters.storage.atomic import atomic_target
+from adapters.video.ffmpeg import ENCODER_SETTINGS, EncoderError, ffmpeg_version
+from adapters.video.ocr import OcrEngine, OcrUnavailable, RapidOcr
+from adapters.video.opencv_frames import UnreadableVideo, read_info
 from domain.ports import LevelResult
 
 log = logging.getLogger(__name__)

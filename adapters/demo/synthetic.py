@@ -14,8 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from adapters.ffmpeg import H264Writer
-from adapters.profiles import PROFILES
+from adapters.endoscope.profiles import PROFILES
+from adapters.video.ffmpeg import H264Writer
 
 Box = tuple[int, int, int, int]  # x, y, w, h
 _FONT = cv2.FONT_HERSHEY_SIMPLEX

@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from adapters.cli_app import _context, _history, _parse_id, app
-from adapters.render import audit_lines, event_line, metrics_lines
+from adapters.cli.app import _context, _history, _parse_id, app
+from adapters.cli.text import audit_lines, event_line, metrics_lines
 from projections.follow import watch_log
 from projections.metrics import as_json as metrics_json
 from projections.replay import rebuild_and_compare

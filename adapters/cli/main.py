@@ -11,10 +11,12 @@ from uuid import UUID
 import typer
 
 from adapters.bootstrap import Services
-from adapters.cli_app import _context, _history, _parse_id, app
-from adapters.cli_level1 import circuit_line  # also registers the circuit and reprocess commands
-from adapters.cli_progress import MaskingProgress
-from adapters.render import audit_lines, event_line, import_json, import_line, status_line
+from adapters.cli.app import _context, _history, _parse_id, app
+from adapters.cli.level1_commands import (
+    circuit_line,  # also registers the circuit and reprocess commands
+)
+from adapters.cli.progress import MaskingProgress
+from adapters.cli.text import audit_lines, event_line, import_json, import_line, status_line
 from domain.errors import ClaimHeld, VideoNotFound
 from domain.importer import ImportReport
 from domain.rulebook import mermaid
@@ -163,14 +165,14 @@ def diagram() -> None:
 @app.command()
 def demo(ctx: typer.Context) -> None:
     """Make synthetic endoscopy videos with fake patient text and import them."""
-    from adapters.demo import run_demo  # imported here: it pulls in the video generator
+    from adapters.demo.run import run_demo  # imported here: it pulls in the video generator
 
     raise typer.Exit(run_demo(_context(ctx).services))
 
 
 def main() -> None:
     """Console entry point: every command module registers on the one ``app``."""
-    from adapters import cli_reports, cli_service, cli_worker  # noqa: F401
+    from adapters.cli import report_commands, service_commands, worker_command  # noqa: F401
 
     app(prog_name="endoveil")
 

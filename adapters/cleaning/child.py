@@ -1,6 +1,6 @@
 """The level-1 job that runs in a child process: analyse, classify, render, verify.
 
-:func:`child_main` is the child's entry point (``python -m adapters.cleaning.worker``):
+:func:`child_main` is the child's entry point (``python -m adapters.cleaning.child``):
 it reads a :class:`Job` as JSON on stdin and answers one JSON message on stdout.
 """
 
@@ -19,14 +19,14 @@ import httpx
 
 from adapters.cleaning.classify import Classifier
 from adapters.cleaning.errors import LevelFailure
-from adapters.cleaning.render import render
+from adapters.cleaning.mask_pixels import render
 from adapters.cleaning.rules import PATIENT_CATEGORIES, keep_visible
 from adapters.cleaning.sampling import SamplingPolicy, analyse
 from adapters.cleaning.verify import verify
-from adapters.detection import locate_endoscope
-from adapters.ffmpeg import EncoderError
-from adapters.frames import UnreadableVideo, read_info
-from adapters.ocr import OcrUnavailable, RapidOcr
+from adapters.endoscope.activity import locate_endoscope
+from adapters.video.ffmpeg import EncoderError
+from adapters.video.ocr import OcrUnavailable, RapidOcr
+from adapters.video.opencv_frames import UnreadableVideo, read_info
 
 #: Pixels added around every masked line (OCR boxes hug the glyphs; anti-aliasing does not).
 MASK_MARGIN = 8

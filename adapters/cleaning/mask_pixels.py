@@ -10,9 +10,9 @@ import numpy as np
 
 from adapters.cleaning.errors import LevelFailure
 from adapters.cleaning.tracking import Mask
-from adapters.ffmpeg import H264Writer
-from adapters.frames import VideoInfo, iter_frames
-from adapters.roi import Region
+from adapters.endoscope.region import Region
+from adapters.video.ffmpeg import H264Writer
+from adapters.video.opencv_frames import VideoInfo, iter_frames
 
 
 def render(

@@ -15,7 +15,7 @@ import stat
 import uuid
 from pathlib import Path
 
-from adapters.atomic import copy_atomically, fsync_dir, pid_alive, publish
+from adapters.storage.atomic import copy_atomically, fsync_dir, pid_alive, publish
 from domain.errors import InputRejected
 from domain.ports import Received
 from domain.video import video_id_for

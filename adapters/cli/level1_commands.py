@@ -1,6 +1,6 @@
 """Level-1 commands of the ``endoveil`` CLI: ``circuit`` and ``reprocess``.
 
-Importing this module registers them on the one app (``adapters.cli_app``).
+Importing this module registers them on the one app (``adapters.cli.app``).
 Output names videos by id only; patient metadata is never printed.
 """
 
@@ -14,7 +14,7 @@ import typer
 
 from adapters.bootstrap import circuit_of
 from adapters.cleaning.circuit import CircuitBreaker
-from adapters.cli_app import _context, _parse_id, app
+from adapters.cli.app import _context, _parse_id, app
 from adapters.settings import Settings
 from domain.errors import VideoNotFound
 from domain.reprocess import Reprocessor

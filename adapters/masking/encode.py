@@ -22,11 +22,11 @@ from types import FrameType
 import cv2
 import numpy as np
 
-from adapters.ffmpeg import EncoderError
-from adapters.ffmpeg_frames import start_ffmpeg, stop
-from adapters.frames import VideoInfo
-from adapters.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
-from adapters.roi import Region
+from adapters.endoscope.region import Region
+from adapters.masking.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
+from adapters.video.ffmpeg import EncoderError
+from adapters.video.ffmpeg_frames import start_ffmpeg, stop
+from adapters.video.opencv_frames import VideoInfo
 
 Progress = Callable[[int], None]
 KEYFRAMES_PER_VIDEO = 16  # the verification decodes keyframes only: spread some over the video
@@ -103,7 +103,7 @@ def encode_masked(
     """Mask and encode ``source`` into ``target`` in one ffmpeg run; return frames written.
 
     ``on_keyframe`` gets the planes of every keyframe of the encoded stream, decoded in the
-    same run (``adapters.keyframe_tap``). An exception, ``KeyboardInterrupt`` or SIGTERM
+    same run (``adapters.masking.keyframe_tap``). An exception, ``KeyboardInterrupt`` or SIGTERM
     (main thread) kills ffmpeg before it propagates; the caller's ``atomic_target`` then
     removes the partial file.
 
