@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from adapters.bootstrap import Services
 from adapters.web import errors
 from adapters.web.auth import TokenAuth, caller_role
+from adapters.web.headers import SecurityHeaders
 from adapters.web.prometheus import exposition
 from adapters.web.readside import ReadSide
 from adapters.web.routes import api_router
@@ -53,6 +54,7 @@ def create_app(services: Services, auth: TokenAuth | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     errors.install(app)
+    app.add_middleware(SecurityHeaders)
     app.state.auth = auth
     app.state.read_side = read
     app.include_router(api_router(read))

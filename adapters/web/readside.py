@@ -91,7 +91,9 @@ class ReadSide:
         """How many videos the status view holds (for pagination), cached per position."""
 
         def count() -> int:
-            [row] = self.videos.query(f"SELECT COUNT(*) FROM {self.videos.table('video_status')}")
-            return int(row[0])
+            table = self.videos.table("video_status")
+            # by name: psycopg's dict rows have no positions, sqlite3.Row has both
+            [row] = self.videos.query(f"SELECT COUNT(*) AS videos FROM {table}")
+            return int(row["videos"])
 
         return self.cached("video_count", count)

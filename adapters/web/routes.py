@@ -24,6 +24,13 @@ from projections.report import build_report, render
 from projections.status import VideoStatus
 
 _REPORT_TYPES = {"csv": "text/csv", "json": "application/json", "html": "text/html"}
+#: Pages beyond this are refused (422): the row offset must fit the databases' 64-bit integers,
+#: and a billion pages is beyond any archive.
+LAST_PAGE = 1_000_000_000
+#: The days a report may cover: four-digit years keep the text timestamps in time order, and
+#: the day after the last one must still be a date.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+_DAY_RANGE = f"From {FIRST_DAY} to {LAST_DAY}."
 
 
 def api_router(read: ReadSide) -> APIRouter:
@@ -39,7 +46,7 @@ def api_router(read: ReadSide) -> APIRouter:
 
     @router.get("/videos", summary="Videos, newest import first")
     def videos(
-        page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+        page: Annotated[int, Query(ge=1, le=LAST_PAGE, description="Page number, from 1.")] = 1,
         per_page: Annotated[int, Query(ge=1, le=500, description="Videos per page.")] = 50,
     ) -> JSONResponse:
         read.fresh()
@@ -73,8 +80,24 @@ def api_router(read: ReadSide) -> APIRouter:
 
     @router.get("/report", summary="The compliance report of a period (no patient data)")
     def report(
-        start: Annotated[date, Query(alias="from", description="First day (inclusive).")],
-        end: Annotated[date, Query(alias="to", description="Last day (inclusive).")],
+        start: Annotated[
+            date,
+            Query(
+                alias="from",
+                ge=FIRST_DAY,
+                le=LAST_DAY,
+                description=f"First day (inclusive). {_DAY_RANGE}",
+            ),
+        ],
+        end: Annotated[
+            date,
+            Query(
+                alias="to",
+                ge=FIRST_DAY,
+                le=LAST_DAY,
+                description=f"Last day (inclusive). {_DAY_RANGE}",
+            ),
+        ],
         fmt: Annotated[Literal["csv", "json", "html"], Query(alias="format")] = "json",
     ) -> Response:
         if end < start:
@@ -101,9 +124,7 @@ def api_router(read: ReadSide) -> APIRouter:
         else:
             path = processed_file(read, status)
             headers = {"X-Endoveil-Anonymized": "true"}
-        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return FileResponse(path, media_type=media_type, headers=headers,
-                            content_disposition_type="inline", filename=path.name)  # fmt: skip
+        return _file_response(path, headers, "attachment" if kind == "raw" else "inline")
 
     return router
 
@@ -111,6 +132,21 @@ def api_router(read: ReadSide) -> APIRouter:
 def _json(payload: dict[str, Any]) -> JSONResponse:
     """A JSON response of an already JSON-ready payload (skips FastAPI's slow re-encoding)."""
     return JSONResponse(payload)
+
+
+def _file_response(path: Path, headers: dict[str, str], disposition: str) -> FileResponse:
+    """``path`` as a video, whatever it really holds.
+
+    A failed upload is kept under its own extension (it may be HTML or SVG): anything that is
+    not a video by its name is served as ``application/octet-stream`` under a ``.bin`` name, so
+    no browser ever renders a stored file as a page (nosniff is set on every response).
+    """
+    media_type = mimetypes.guess_type(path.name)[0] or ""
+    filename = path.name
+    if not media_type.startswith("video/"):
+        media_type, filename = "application/octet-stream", f"{path.stem}.bin"
+    return FileResponse(path, media_type=media_type, headers=headers,
+                        content_disposition_type=disposition, filename=filename)  # fmt: skip
 
 
 def _inside(data_dir: Path, path: Path) -> Path:
