@@ -76,6 +76,9 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
         "POSTGRES_SCHEMA": settings.postgres_schema,
+        # a pooled connection the server dropped (restart, failover) is replaced when next
+        # taken, instead of failing the read or write that takes it
+        "POSTGRES_PRE_PING": "y",
     }
 
 
