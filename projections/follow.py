@@ -120,8 +120,9 @@ class LogWatch:
         self.close()
         self._backoff.failed("listening for new events")
         assert self._listen is not None
-        with contextlib.suppress(*CONNECTION_ERRORS):  # still away: the next wait tries again
+        with contextlib.suppress(*CONNECTION_ERRORS):
             self._on_lost()
+        with contextlib.suppress(*CONNECTION_ERRORS):  # still away: the next wait tries again
             self._connection = self._listen()
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ from domain.rulebook import State
 from tests.backends import POSTGRES_URL, OnPostgres, Wire, store_env
 from tests.e2e.cli import closed_port
 
-DEADLINE_S = 30.0
+DEADLINE_S = 90.0  # a bound for a loaded machine, not a speed target
 POLL_S = str(10 * DEADLINE_S)
 
 
@@ -50,13 +50,23 @@ def running(settings: Settings, *args: str) -> Iterator[tuple[subprocess.Popen[s
 
 
 def terminate_sessions(name: str) -> int:
-    """End every session named ``name`` (the process under test's); how many there were."""
+    """End every session named ``name`` (the process under test's); how many there were.
+
+    Returns once they are gone: ``pg_terminate_backend`` only signals a backend, and one that
+    still delivers a notification would let a follower without reconnection pass.
+    """
     with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        rows = connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
-            [name],
-        ).fetchall()
-    return sum(1 for (ended,) in rows if ended)
+        pids = [pid for (pid,) in connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [name])]  # fmt: skip
+        for pid in pids:
+            connection.execute("SELECT pg_terminate_backend(%s)", [pid])
+        deadline = time.monotonic() + DEADLINE_S
+        while connection.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]
+        ).fetchall():
+            assert time.monotonic() < deadline, "the sessions did not end"
+            time.sleep(0.01)
+    return len(pids)
 
 
 def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str], what: str) -> None:
