@@ -11,8 +11,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import FileResponse, JSONResponse
+from pydantic import WithJsonSchema
 
 from adapters.cli.text import audit_lines
+from adapters.web import spec
 from adapters.web.auth import CallerRole, Role, caller_role
 from adapters.web.errors import ApiError
 from adapters.web.readside import ReadSide
@@ -31,6 +33,11 @@ LAST_PAGE = 1_000_000_000
 #: the day after the last one must still be a date.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 _DAY_RANGE = f"From {FIRST_DAY} to {LAST_DAY}."
+#: The same range in the spec (JSON Schema has no bounds for dates): years 1900 to 9998.
+_DAY = WithJsonSchema({
+    "type": "string", "format": "date", "description": _DAY_RANGE,
+    "pattern": r"^(19\d\d|[2-8]\d{3}|9[0-8]\d\d|99[0-8]\d|999[0-8])-\d\d-\d\d$",
+})  # fmt: skip
 
 
 def api_router(read: ReadSide) -> APIRouter:
@@ -44,7 +51,7 @@ def api_router(read: ReadSide) -> APIRouter:
             raise ApiError(404, "unknown video", {"video_id": str(video_id)})
         return status
 
-    @router.get("/videos", summary="Videos, newest import first")
+    @router.get("/videos", summary="Videos, newest import first", responses=spec.VIDEOS)
     def videos(
         page: Annotated[int, Query(ge=1, le=LAST_PAGE, description="Page number, from 1.")] = 1,
         per_page: Annotated[int, Query(ge=1, le=500, description="Videos per page.")] = 50,
@@ -62,11 +69,15 @@ def api_router(read: ReadSide) -> APIRouter:
             }
         )
 
-    @router.get("/videos/{video_id}", summary="One video's status and badge")
+    @router.get("/videos/{video_id}", summary="One video's status and badge", responses=spec.VIDEO)
     def video(video_id: UUID) -> JSONResponse:
         return _json(status_of(video_id).as_json())
 
-    @router.get("/videos/{video_id}/audit", summary="Why (not) anonymized, then every event")
+    @router.get(
+        "/videos/{video_id}/audit",
+        summary="Why (not) anonymized, then every event",
+        responses=spec.AUDIT,
+    )
     def audit(video_id: UUID) -> JSONResponse:
         try:
             events = list(read.services.library.history(video_id))
@@ -74,14 +85,24 @@ def api_router(read: ReadSide) -> APIRouter:
             raise ApiError(404, "unknown video", {"video_id": str(video_id)}) from None
         return _json({"explanation": explain(str(video_id), events), "events": audit_lines(events)})
 
-    @router.get("/metrics", summary="Success, fallback and failure rates with their statuses")
+    @router.get(
+        "/metrics",
+        summary="Success, fallback and failure rates with their statuses",
+        responses=spec.METRICS,
+    )
     def metrics() -> JSONResponse:
         return _json(read.cached("metrics_json", lambda: metrics_json(read.metrics())))
 
-    @router.get("/report", summary="The compliance report of a period (no patient data)")
+    @router.get(
+        "/report",
+        summary="The compliance report of a period (no patient data)",
+        responses=spec.REPORT,
+        response_class=Response,  # the content types are those of spec.REPORT
+    )
     def report(
         start: Annotated[
             date,
+            _DAY,
             Query(
                 alias="from",
                 ge=FIRST_DAY,
@@ -91,6 +112,7 @@ def api_router(read: ReadSide) -> APIRouter:
         ],
         end: Annotated[
             date,
+            _DAY,
             Query(
                 alias="to",
                 ge=FIRST_DAY,
@@ -109,7 +131,12 @@ def api_router(read: ReadSide) -> APIRouter:
         text = render(build_report(read.videos, window, begin, finish, datetime.now(UTC)), fmt)
         return Response(text, media_type=_REPORT_TYPES[fmt])
 
-    @router.get("/media/{video_id}", summary="A video file (raw only for reviewers)")
+    @router.get(
+        "/media/{video_id}",
+        summary="A video file (raw only for reviewers)",
+        responses=spec.MEDIA,
+        response_class=Response,
+    )
     def media(
         video_id: UUID,
         role: CallerRole,
