@@ -19,6 +19,11 @@ from adapters.bootstrap import Services
 from adapters.cli.app import _context, app
 
 log = logging.getLogger(__name__)
+#: What ``serve`` says when it would refuse everyone (the page loads; no data ever does).
+NO_TOKENS = (
+    "endoveil: no API tokens configured (ENDOVEIL_VIEWER_TOKENS, ENDOVEIL_REVIEWER_TOKENS): "
+    "every API call will be answered 401"
+)
 
 
 @app.command()
@@ -37,6 +42,8 @@ def serve(
 
     application = create_app(_context(ctx).services)
     application.state.read_side.fresh()  # a new view (histograms) replays here, not in a request
+    if not application.state.auth.configured:
+        typer.echo(NO_TOKENS, err=True)
     typer.echo(f"endoveil: serving http://{host}:{port}/ (API docs at /api/docs)", err=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 

@@ -69,3 +69,16 @@ def test_page_shows_badges_warning_player_metrics_and_audit(
         assert shot.stat().st_size > 10_000
         assert FAKE_NAME not in page.content()
         page.close()
+
+
+def test_api_docs_render_offline(browser: Browser, tmp_path: Path) -> None:
+    with serving(create_app(build(Settings(data_dir=tmp_path, viewer_tokens="t")))) as url:
+        page = browser.new_page()
+        outside: list[str] = []
+        page.on("request", lambda r: None if r.url.startswith(url) else outside.append(r.url))
+        page.goto(f"{url}/api/docs")
+        expect(page.locator(".opblock-summary-path").first).to_be_visible()
+        paths = page.locator(".opblock-summary-path").all_inner_texts()
+        assert {"/api/videos", "/api/report", "/metrics"} <= {p.strip() for p in paths}
+        assert not outside, outside  # every asset came from the service itself
+        page.close()

@@ -6,6 +6,7 @@ store each (one service per class, shared by its tests, as the order below expec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -235,6 +236,24 @@ class ApiContract:
         assert page.status_code == 200 and "<title>endoveil</title>" in page.text
         assert "default-src 'self'" in page.headers["content-security-policy"]
         assert client.get("/static/app.js").status_code == 200
+
+    def test_docs_work_offline(self, client: httpx.Client) -> None:
+        docs = client.get("/api/docs")
+        assert docs.status_code == 200 and "swagger-ui" in docs.text
+        assert not re.search(r"(src|href)=[\"']?(https?:)?//", docs.text), "an outside asset"
+        for asset in re.findall(r"(?:src|href)=[\"']([^\"']+)", docs.text):
+            assert client.get(asset).status_code == 200, asset
+
+    def test_spec_declares_every_error_and_media_type(self, client: httpx.Client) -> None:
+        paths = client.get("/api/openapi.json").json()["paths"]
+        media = paths["/api/media/{video_id}"]["get"]["responses"]
+        assert {"200", "206", "401", "403", "404", "422"} <= set(media)
+        assert set(media["200"]["content"]) == {"video/*", "application/octet-stream"}
+        error = media["404"]["content"]["application/json"]["schema"]
+        assert error["required"] == ["error", "detail"]
+        report = paths["/api/report"]["get"]["responses"]["200"]["content"]
+        assert set(report) == {"text/csv", "application/json", "text/html"}
+        assert set(paths["/metrics"]["get"]["responses"]["200"]["content"]) == {"text/plain"}
 
 
 class TestApiOnSQLite(OnSQLite, ApiContract):
