@@ -12,6 +12,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from domain.errors import ClaimHeld, ClaimLost, VideoNotFound
+from domain.rulebook import Command
 from domain.steps import Step
 from domain.video import Video, video_id_for
 
@@ -59,14 +60,16 @@ class VideoLibrary(Application[UUID]):
             raise VideoNotFound(video_id) from None
         return video
 
-    def apply(self, video_id: UUID, command: str, step: Step, run_id: str | None = None) -> Video:
+    def apply(
+        self, video_id: UUID, command: Command, step: Step, run_id: str | None = None
+    ) -> Video:
         """Give ``command`` to a video under the rulebook and store the event.
 
         With ``run_id``, the command is given on behalf of that run's claim: a claim taken
         over meanwhile (seen, or racing this write) raises ``ClaimLost``.
         """
         video = self.get(video_id)
-        video.apply(command, step, run_id)
+        video.handle(command, step, run_id)
         self._save_as(video, run_id)
         return video
 

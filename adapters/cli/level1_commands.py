@@ -17,6 +17,7 @@ from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cli.app import _context, _parse_id, app
 from adapters.settings import Settings
 from domain.errors import VideoNotFound
+from domain.reasons import Reason
 from domain.reprocess import Reprocessor
 
 
@@ -95,7 +96,7 @@ def reprocess(
             "reprocessed": video is not None,
             "level": video.level.value if video and video.level else None,
             "anonymized": bool(video and video.anonymized),
-            "reason": video.reason if video else "not_degraded",
+            "reason": video.reason if video else Reason.NOT_DEGRADED,
         }
         if as_json:
             typer.echo(json.dumps(row))
