@@ -75,16 +75,16 @@ SENTENCES: Final[dict[Reason, str]] = {
     Reason.ERASED: "The patient metadata was shredded and the unanonymized files deleted.",
     Reason.FRAME_CLEANED: "Level 1 found the patient text and masked it.",
     Reason.MASKED: "Everything outside the endoscope image was masked.",
-    Reason.RAW_COPY_QUARANTINED: "No level could anonymize the video, so the raw copy is "
-    "quarantined.",
+    Reason.RAW_COPY_QUARANTINED: "No level could anonymize the video; the raw copy is "
+    "quarantined, not anonymized.",
     Reason.QUARANTINE_FAILED: "The raw copy could not be written; the original is kept.",
     Reason.UNEXPECTED_ERROR: "A level stopped on an unexpected error.",
     Reason.OLLAMA_UNAVAILABLE: "Ollama could not be reached.",
     Reason.OLLAMA_TIMEOUT: "Ollama did not answer in time.",
     Reason.OLLAMA_ERROR: "Ollama answered with an error.",
-    Reason.OLLAMA_BAD_ANSWER: "Ollama's answer could not be understood.",
+    Reason.OLLAMA_BAD_ANSWER: "Ollama's answer was not the expected JSON.",
     Reason.OLLAMA_CIRCUIT_OPEN: "Ollama failed repeatedly, so level 1 is skipped for a while.",
-    Reason.NO_MODELS: "Ollama has no language model installed.",
+    Reason.NO_MODELS: "Ollama has no models installed.",
     Reason.MODEL_MISSING: "Ollama does not have the configured language model.",
     Reason.OCR_ENGINE_MISSING: "The OCR engine could not be loaded.",
     Reason.CLEANING_TIMEOUT: "Frame cleaning did not finish within its time budget.",
@@ -121,5 +121,15 @@ def sentence_of(code: str) -> str:
 
 
 def clause_of(code: str) -> str:
-    """The sentence without its final period, to sit inside another sentence."""
-    return sentence_of(code).removesuffix(".")
+    """The sentence as a clause inside another sentence: no final period, lower-case start.
+
+    Names and abbreviations keep their capitals ("Ollama could not be reached", "OCR ...").
+    """
+    sentence = sentence_of(code).removesuffix(".")
+    first = sentence.split(" ", 1)[0]
+    if first in _NAMES or first[1:2].isupper():
+        return sentence
+    return sentence[:1].lower() + sentence[1:]
+
+
+_NAMES: Final = frozenset({"Ollama", "Ollama's", "Level"})

@@ -30,6 +30,14 @@ def video_id_for(sha256: str) -> UUID:
 class Video(Aggregate):
     """An imported video moving through the fallback chain under the rulebook."""
 
+    class Registered(Aggregate.Created):
+        """The video was received: its content hash, size, stored original and arrival time."""
+
+        sha256: str
+        size: int
+        original: str
+        received_at: datetime
+
     class Transitioned(Aggregate.Event):
         """Base of every transition event: the command it records and why it happened."""
 
@@ -117,7 +125,7 @@ class Video(Aggregate):
         """Same bytes, same id: importing a file twice finds the first video."""
         return video_id_for(sha256)
 
-    @event("Registered")
+    @event(Registered)
     def __init__(self, sha256: str, size: int, original: str, received_at: datetime) -> None:
         self.received_at = received_at
         self.sha256 = sha256
@@ -234,7 +242,10 @@ class Video(Aggregate):
             Command.RETRY: self.retry,
             Command.REPROCESS: self.reprocess,
         }
-        methods[Command(command)](step, run_id)
+        method = methods.get(command)
+        if method is None:  # not a command at all: the rulebook has no row for it either
+            raise TransitionNotAllowed(str(command), self.state.value)
+        method(step, run_id)
 
     def _move(self, kind: type[Transitioned], step: Step, run_id: str | None) -> None:
         """Record ``kind`` if the run holds the claim and the rulebook allows the move."""
@@ -251,3 +262,9 @@ class Video(Aggregate):
             verification=step.verification,
             patient_metadata=step.patient_metadata,
         )
+
+
+#: Any event of a video's history: what the projections fold.
+VideoEvent = (
+    Video.Registered | Video.Transitioned | Video.Claimed | Video.LeaseRenewed | Video.Erased
+)
