@@ -70,7 +70,7 @@ SENTENCES: Final[dict[Reason, str]] = {
     Reason.CHAIN_STARTED: "The fallback chain started at level 1.",
     Reason.REPROCESS_REQUESTED: "Level 1 was asked to run again on a video with a degraded import.",
     Reason.NOT_DEGRADED: "The video has no degraded import, so there is nothing to reprocess.",
-    Reason.CLAIMED: "A run claimed the video to work on it.",
+    Reason.CLAIMED: "A run claimed the video.",
     Reason.LEASE_RENEWED: "The run working on the video is still alive.",
     Reason.ERASED: "The patient metadata was shredded and the unanonymized files deleted.",
     Reason.FRAME_CLEANED: "Level 1 found the patient text and masked it.",
@@ -118,6 +118,16 @@ def sentence_of(code: str) -> str:
     """The sentence for ``code``; a code unknown today (an old event's) is shown as itself."""
     found = reason_of(code)
     return found.sentence if isinstance(found, Reason) else code
+
+
+def said(code: str, detail: str) -> str:
+    """The code's sentence, then an event's own detail where it says more than the sentence."""
+    sentence = sentence_of(code)
+    if detail in ("", sentence):
+        return sentence
+    if detail.startswith(sentence.removesuffix(".")):  # the detail is the sentence, amplified
+        return detail
+    return f"{sentence} {detail}"
 
 
 def clause_of(code: str) -> str:

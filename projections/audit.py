@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import singledispatch
 
-from domain.reasons import clause_of, sentence_of
+from domain.reasons import clause_of, said
 from domain.rulebook import Command, Level
 from domain.video import Video, VideoEvent
 
@@ -111,7 +111,7 @@ def _verdict(video_id: str, steps: Sequence[Video.Transitioned]) -> str:
             f"because {_fallback_reasons(steps)}. Please review before sharing."
         )
     if isinstance(last, Video.Failed):
-        return f"Video {video_id} was not imported: {_said(last)}"
+        return f"Video {video_id} was not imported: {said(last.reason, last.detail)}"
     return f"Video {video_id} is still being processed (last step: {clause_of(last.reason)})."
 
 
@@ -138,14 +138,8 @@ def _outcome(event: Video.Archived, trying: str | None) -> str:
     return "anonymized it"
 
 
-def _said(event: Video.Transitioned) -> str:
-    """The reason's sentence, then the event's own detail when it says more."""
-    sentence = sentence_of(event.reason)
-    return sentence if event.detail in ("", sentence) else f"{sentence} {event.detail}"
-
-
 def _why(event: Video.Transitioned) -> str:
     versions = ", ".join(f"{k}={v}" for k, v in sorted(event.versions.items()))
     checked = f", verification {event.verification}" if event.verification else ""
     ran = f"; ran {versions}" if versions else ""
-    return f"{_said(event)} ({event.seconds:.2f} s{checked}{ran})"
+    return f"{said(event.reason, event.detail)} ({event.seconds:.2f} s{checked}{ran})"

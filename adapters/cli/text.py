@@ -7,7 +7,7 @@ from functools import singledispatch
 from typing import Any
 
 from domain.importer import ImportReport
-from domain.reasons import Reason, clause_of, sentence_of
+from domain.reasons import Reason, clause_of, said, sentence_of
 from domain.rulebook import State, next_state
 from domain.video import Video, VideoEvent
 from projections.metrics import Rate, Window
@@ -61,14 +61,10 @@ def status_line(status: VideoStatus) -> str:
 def event_line(line: dict[str, Any]) -> str:
     """One human line of the audit trail: the reason in plain words (the code is in --json)."""
     versions = ", ".join(f"{k}={v}" for k, v in sorted(line["versions"].items()))
-    said = (
-        line["sentence"]
-        if line["detail"] in ("", line["sentence"])
-        else (f"{line['sentence']} {line['detail']}")
-    )
+    why = said(line["reason"], line["detail"])
     return (
         f"{line['time']}  {line['event']:<18} state={line['state']:<15} "
-        f"level={line['level'] or '-':<15} {said} ({line['seconds']:.2f}s)"
+        f"level={line['level'] or '-':<15} {why} ({line['seconds']:.2f}s)"
         + (f" [{versions}]" if versions else "")
     )
 
@@ -152,6 +148,6 @@ def metrics_lines(windows: dict[str, Window]) -> list[str]:
                 f"  {label:<22} {shown:>8}  {rate.status.upper():<8} ({rate.count}/{rate.total})"
             )
         for row in window.fallbacks:
-            said = clause_of(row["reason"])
-            lines.append(f"    fallback at {row['level']}: {said} x{row['count']}")
+            why = clause_of(row["reason"])
+            lines.append(f"    fallback at {row['level']}: {why} x{row['count']}")
     return lines

@@ -9,7 +9,7 @@ from adapters.cli.text import audit_lines, event_line, status_line
 from domain.application import VideoLibrary
 from domain.pipeline import FallbackChain
 from domain.ports import LevelResult
-from domain.reasons import SENTENCES, Reason, clause_of, reason_of, sentence_of
+from domain.reasons import SENTENCES, Reason, clause_of, reason_of, said, sentence_of
 from projections.audit import explain
 from projections.status import fold
 from tests.fakes import FakeLevel, FakeStore
@@ -72,3 +72,16 @@ def test_the_status_line_says_the_sentence(library: VideoLibrary) -> None:
     assert f"[{Reason.RAW_COPY_QUARANTINED.sentence}]" in line
     assert "because Ollama did not answer in time" in line
     assert "raw_copy_quarantined" not in line and "ollama_timeout" not in line
+
+
+def test_a_detail_is_added_only_where_it_says_more() -> None:
+    assert said(Reason.OLLAMA_UNAVAILABLE, "Ollama could not be reached.") == (
+        "Ollama could not be reached."
+    )
+    assert said(Reason.CLAIMED, "A run claimed the video (lease 300 s).") == (
+        "A run claimed the video (lease 300 s)."
+    )
+    assert said(Reason.ROI_UNCERTAIN, "No profile matched.") == (
+        "The endoscope image could not be located with certainty. No profile matched."
+    )
+    assert said("gone_since_v1", "Old detail.") == "gone_since_v1 Old detail."
