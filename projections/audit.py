@@ -16,7 +16,11 @@ LEVEL_NAMES = {
     Level.RAW_COPIED: "Level 3 (raw_copied, quarantined raw copy)",
 }
 
-_RUN_LABELS = {Command.START_CLEANING: "started", Command.REPROCESS: "reprocessing"}
+_RUN_LABELS = {
+    Command.START_CLEANING: "started",
+    Command.REPROCESS: "reprocessing",
+    Command.RETRY: "retry",
+}
 _NEXT = {Command.FALL_BACK: Level.FALLBACK_BASIC, Command.COPY_RAW: Level.RAW_COPIED}
 
 
@@ -77,7 +81,7 @@ def _run_started(
     event: Video.CleaningStarted | Video.ReprocessRequested | Video.RetryRequested, story: _Story
 ) -> None:
     story.run += event.command is not Command.RETRY
-    label = _RUN_LABELS.get(event.command, "retry")
+    label = _RUN_LABELS[event.command]
     story.lines.append(f"Run {max(story.run, 1)} ({label}) at {_when(event)}: {event.detail}")
     story.trying = Level.FRAME_CLEANING
 
