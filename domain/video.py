@@ -113,7 +113,7 @@ class Video(Aggregate):
     class Erased(Aggregate.Event):
         """The patient metadata was shredded and the unanonymized files deleted, on request."""
 
-        reason: str
+        reason: str  # the request's reference as the user gave it, not a ``Reason`` code
 
         def apply(self, aggregate: Any) -> None:
             """From now on the video keeps only its history and its anonymized output."""
@@ -248,7 +248,11 @@ class Video(Aggregate):
         method(step, run_id)
 
     def _move(self, kind: type[Transitioned], step: Step, run_id: str | None) -> None:
-        """Record ``kind`` if the run holds the claim and the rulebook allows the move."""
+        """Record ``kind`` if the run holds the claim and the rulebook allows the move.
+
+        The command methods name their event through ``self`` when they run, so they get the
+        classes the aggregate's metaclass left on ``Video`` (one class per stored topic).
+        """
         self._check_claim(run_id)
         next_state(kind.command, self.state)  # raises TransitionNotAllowed before any event
         self.trigger_event(
