@@ -19,11 +19,15 @@ from eventsourcing.persistence import StoredEvent
 
 from adapters.cli.text import audit_lines, event_line
 from domain.application import VideoLibrary
+from domain.pipeline import FallbackChain
 from domain.reasons import Reason
 from domain.rulebook import Command, State
+from domain.steps import Step
 from domain.video import Video
 from projections.audit import explain
 from projections.status import fold
+from tests.fakes import FakeStore, failing, succeeding
+from tests.scenarios import OUTCOMES, play
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "stored_events_v1.json"
 
@@ -105,3 +109,29 @@ def test_a_code_unknown_today_still_renders(
     assert (line["reason"], line["sentence"]) == ("ollama_back", "ollama_back")
     assert "ollama_back" in event_line(line)
     assert explain(kept, history)[0].startswith(f"Video {kept} is NOT anonymized")
+
+
+def test_events_written_today_have_the_stored_shape_of_the_old_ones(
+    recorded: dict[str, Any],
+) -> None:
+    """Same topics, same attribute names: what today's code stores, yesterday's could read."""
+    old = {row["topic"]: set(json.loads(row["state"])) for row in recorded["stored_events"]}
+    library = VideoLibrary(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    for n, outcome in enumerate(OUTCOMES, start=1):
+        play(library, n, outcome)
+    video_id = play(library, 99, "failed")
+    library.apply(video_id, Command.RETRY, Step(Reason.CHAIN_STARTED, "Retried."))
+    library.claim(video_id, "run-a", 0.0)
+    library.claim(video_id, "run-b", 300.0)
+    library.renew(video_id, "run-b")
+    chain = FallbackChain(library, failing("ollama_unavailable"), succeeding(), FakeStore())
+    chain.run(video_id, "run-b")
+    library.erase(video_id, "REQ-1")
+    new = {
+        n.topic: set(json.loads(n.state)) for n in library.recorder.select_notifications(0, 1000)
+    }
+    assert new == old
+    states = [json.loads(n.state) for n in library.recorder.select_notifications(0, 1000)]
+    stored = [state["reason"] for state in states if "detail" in state]
+    assert stored and all(type(code) is str for code in stored)  # plain strings in the JSON
+    assert "ollama_unavailable" in stored
