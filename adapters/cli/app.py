@@ -15,6 +15,7 @@ from adapters import logs
 from adapters.bootstrap import Services, build
 from adapters.masking.masker import OnProgress
 from adapters.settings import Settings
+from adapters.storage.keys import StartRefused
 from domain.errors import VideoNotFound
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
@@ -22,6 +23,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 class Context:
     """What the global options decided, built lazily so ``--help`` touches nothing."""
+
+    #: The context of the command running in this process (for the top-level error handler).
+    current: Context | None = None
 
     def __init__(self, data_dir: Path | None, verbose: bool) -> None:
         self.settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
@@ -36,6 +40,9 @@ class Context:
             try:
                 logs.configure(self.settings.data_dir, self.verbose, self.settings.log_format)
                 self._services = build(self.settings, on_progress=self.on_progress)
+            except StartRefused as refused:
+                typer.echo(f"endoveil: {refused}", err=True)
+                raise typer.Exit(2) from None
             except (OSError, sqlite3.Error, OperationalError) as error:
                 cause = _unwritable_cause(error)
                 if cause is None:
@@ -73,7 +80,7 @@ def main_options(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also log to stderr.")] = False,
 ) -> None:
     """endoveil: import endoscopy videos and anonymize them, with an audited fallback chain."""
-    ctx.obj = Context(data_dir, verbose)
+    ctx.obj = Context.current = Context(data_dir, verbose)
 
 
 def _parse_id(text: str) -> UUID:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
 import typer
 
 from adapters.bootstrap import Services
-from adapters.cli.app import _context, _history, _parse_id, app
+from adapters.cli.app import Context, _context, _history, _parse_id, app
+from adapters.cli.failures import describe
 from adapters.cli.level1_commands import (
     circuit_line,  # also registers the circuit and reprocess commands
 )
@@ -174,7 +177,15 @@ def main() -> None:
     """Console entry point: every command module registers on the one ``app``."""
     from adapters.cli import report_commands, service_commands, worker_command  # noqa: F401
 
-    app(prog_name="endoveil")
+    os.umask(0o077)  # the data dir is private whatever the caller's umask (ffmpeg inherits it)
+    try:
+        app(prog_name="endoveil")
+    except Exception as error:  # the last line of defence: one line, never a traceback
+        context = Context.current
+        data_dir = context.settings.data_dir if context else Path("endoveil-data")
+        line, code = describe(error, data_dir)
+        typer.echo(f"endoveil: {line}", err=True)
+        sys.exit(code)
 
 
 if __name__ == "__main__":
