@@ -42,7 +42,7 @@ def frames_only(exc_info: tuple[type[BaseException], BaseException, TracebackTyp
 class TextFormatter(logging.Formatter):
     """The text log; tracebacks show frames, never exception messages."""
 
-    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
+    def formatException(self, ei: Any) -> str:
         """Frames and types only (see :func:`frames_only`)."""
         return frames_only(ei)
 

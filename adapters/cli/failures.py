@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 SETUP_ERROR, UNEXPECTED_ERROR = 2, 1
 
 _FULL_WORDS = ("database or disk is full", "no space left", "disk full")
+_NEARLY_FULL = 1 << 20  # bytes: less than this left, and a write failed: the disk is full
 _CORRUPT_WORDS = ("malformed", "not a database", "disk image", "file is encrypted", "corrupt")
 
 
@@ -32,7 +33,7 @@ def describe(error: BaseException, data_dir: Path) -> tuple[str, int]:
     text = str(error).lower()
     if isinstance(error, StartRefused):
         return str(error), SETUP_ERROR
-    if _is_disk_full(error, text):
+    if _is_disk_full(error, text) or _nearly_full(data_dir, error):
         return f"the disk is full: {_free(data_dir)} free in {data_dir}; free some space", 2
     if isinstance(error, sqlite3.DatabaseError | PersistenceError) and any(
         words in text for words in _CORRUPT_WORDS
@@ -64,11 +65,24 @@ def _is_disk_full(error: BaseException, text: str) -> bool:
     )
 
 
-def _free(data_dir: Path) -> str:
+def _nearly_full(data_dir: Path, error: BaseException) -> bool:
+    """A storage error on a (nearly) full disk: SQLite then often says only "disk I/O error"."""
+    storage = isinstance(error, OSError | sqlite3.Error | PersistenceError)
+    free = _free_bytes(data_dir)
+    return storage and free is not None and free < _NEARLY_FULL
+
+
+def _free_bytes(data_dir: Path) -> float | None:
     folder = next((p for p in (data_dir, *data_dir.parents) if p.exists()), Path("/"))
     try:
-        free = float(shutil.disk_usage(folder).free)
+        return float(shutil.disk_usage(folder).free)
     except OSError:
+        return None
+
+
+def _free(data_dir: Path) -> str:
+    free = _free_bytes(data_dir)
+    if free is None:
         return "unknown space"
     unit = "bytes"
     for unit in ("bytes", "KB", "MB", "GB"):

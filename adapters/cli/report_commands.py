@@ -82,7 +82,7 @@ def replay(
     """Rebuild every view from position 0 and compare, or re-derive one video from its events."""
     services = _context(ctx).services
     if video_id:
-        vid = _parse_id(video_id)
+        vid = _parse_id(video_id, ctx)
         events = _history(ctx, vid)
         derived = fold(str(vid), events)
         services.catch_up()
