@@ -15,7 +15,14 @@ import stat
 import uuid
 from pathlib import Path
 
-from adapters.storage.atomic import copy_atomically, fsync_dir, pid_alive, publish
+from adapters.storage.atomic import (
+    PRIVATE_FILE,
+    copy_atomically,
+    fsync_dir,
+    pid_alive,
+    private_dirs,
+    publish,
+)
 from domain.errors import InputRejected
 from domain.ports import Received
 from domain.video import video_id_for
@@ -39,13 +46,14 @@ class FileStore:
         path = Path(source)
         _check_importable(path)
         raw = self.data_dir / "raw"
-        raw.mkdir(parents=True, exist_ok=True)
+        private_dirs(raw)
         # Named by host and pid: on shared storage only this host can tell whether it is dead.
         incoming = raw / f".incoming-{_HOST}-{os.getpid()}-{uuid.uuid4().hex}.partial"
         digest = hashlib.sha256()
         size = 0
         try:
-            with open(path, "rb") as src, open(incoming, "wb") as dst:
+            fd = os.open(incoming, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+            with open(path, "rb") as src, open(fd, "wb") as dst:
                 while chunk := src.read(_CHUNK):
                     digest.update(chunk)
                     dst.write(chunk)
