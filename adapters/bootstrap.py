@@ -21,6 +21,7 @@ from adapters.settings import Settings
 from adapters.storage.files import FileStore
 from adapters.storage.keycheck import open_checked_library
 from adapters.storage.keys import configured_key, new_key, save_key
+from adapters.storage.processes import LocalProcesses
 from adapters.storage.vault import KeyFileVault
 from adapters.video.probe import OpenCVProbe
 from domain.application import VideoLibrary
@@ -154,6 +155,8 @@ def build(
     )
     vault = KeyFileVault(settings.data_dir)
     chain = FallbackChain(library, cleaner, masker or OpenCVMasker(on_progress), store, vault=vault)
-    importer = Importer(library, chain, store, OpenCVProbe(), settings.lease_seconds)
+    importer = Importer(
+        library, chain, store, OpenCVProbe(), settings.lease_seconds, LocalProcesses()
+    )
     eraser = Eraser(library, store, vault)
     return Services(settings, library, store, chain, importer, projections, vault, eraser)

@@ -31,6 +31,13 @@ def explain(video_id: str, events: Sequence[Any]) -> list[str]:
                 f"Erased at {when} ({event.reason}): patient metadata key shredded, "
                 "original and raw copies deleted."
             )
+        elif type(event).__name__ == "ReimportRefused":
+            story.append(
+                f"At {when} the same bytes were imported again and refused ({event.reason}): "
+                "the video stays erased, nothing was kept."
+            )
+        elif type(event).__name__ == "ClaimReleased":
+            story.append(f"  At {when} the run was interrupted and released its claim.")
         elif command is None:
             continue  # claims and lease renewals of an uninterrupted run
         elif command in ("start_cleaning", "reprocess", "retry"):

@@ -13,6 +13,7 @@ import re
 import socket
 import stat
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from adapters.storage.atomic import (
@@ -38,10 +39,11 @@ class FileStore:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
 
-    def receive(self, source: str) -> Received:
+    def receive(self, source: str, admit: Callable[[str], bool] | None = None) -> Received:
         """Hash ``source`` while copying it to ``raw/``, in one streaming pass.
 
-        The input is only read, never modified, moved or deleted.
+        The input is only read, never modified, moved or deleted. Bytes ``admit`` refuses
+        (an erased video's) are discarded before they are ever published in ``raw/``.
         """
         path = Path(source)
         _check_importable(path)
@@ -58,6 +60,8 @@ class FileStore:
                     digest.update(chunk)
                     dst.write(chunk)
                     size += len(chunk)
+            if admit is not None and not admit(digest.hexdigest()):
+                return Received(digest.hexdigest(), size, "", kept=False)
             video_id = video_id_for(digest.hexdigest())
             kept = next(raw.glob(f"{video_id}.*"), None)  # the same bytes, imported before
             if kept is None:
