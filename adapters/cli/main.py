@@ -149,6 +149,7 @@ def demo(ctx: typer.Context) -> None:
 def main() -> None:
     """Console entry point: every command module registers on the one ``app``."""
     from adapters.cli import (  # noqa: F401
+        backup_commands,
         erase_command,
         report_commands,
         service_commands,
