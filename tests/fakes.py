@@ -89,3 +89,15 @@ class FakeStore:
             raise self.quarantine_error
         self.quarantined.append(video_id)
         return f"quarantine/{video_id}.NOT-ANONYMIZED.mp4"
+
+
+@dataclass
+class FakeProcesses:
+    """The ``Processes`` port over a set of pids known to be gone on host ``here``."""
+
+    host: str = "here"
+    pid: int = 100
+    dead: set[int] = field(default_factory=set)
+
+    def gone(self, host: str | None, pid: int | None) -> bool:
+        return host == self.host and pid in self.dead
