@@ -19,7 +19,6 @@ from adapters.storage.atomic import pid_alive
 
 SEP = "--"  # between the claim tag (pid-random) and the original name in processing/
 LONG_NAME = ".name-too-long"  # stands for a name that did not fit after the claim tag
-NAME_TOO_LONG = "file_name_too_long"  # the reason such a file goes to failed/
 _NAME_MAX = 255  # bytes: the limit of ext4, xfs, btrfs, tmpfs and NFS
 
 

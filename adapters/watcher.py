@@ -27,8 +27,9 @@ from uuid import UUID
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from adapters.inbox_files import NAME_TOO_LONG, claim_name, move_without_overwrite, recover_orphans
+from adapters.inbox_files import claim_name, move_without_overwrite, recover_orphans
 from domain.importer import ImportReport
+from domain.reasons import Reason
 from domain.rulebook import TERMINAL_STATES
 
 log = logging.getLogger(__name__)
@@ -141,10 +142,8 @@ class InboxWatcher:
             return None
         report: ImportReport | None
         if too_long:
-            detail = "The file name is too long to claim; the file was not imported."
-            report = ImportReport(
-                str(claimed), None, None, False, None, None, NAME_TOO_LONG, detail
-            )
+            why = Reason.FILE_NAME_TOO_LONG
+            report = ImportReport(str(claimed), None, None, False, None, None, why, why.sentence)
         else:
             report = self._import_quietly(functools.partial(self._import, str(claimed)))
         return self._settle(claimed, name, report)

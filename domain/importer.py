@@ -11,15 +11,12 @@ from domain.application import VideoLibrary
 from domain.errors import ClaimHeld, ClaimLost, InputRejected, TransitionNotAllowed
 from domain.pipeline import FallbackChain
 from domain.ports import Processes, VideoProbe, VideoStore
-from domain.rulebook import TERMINAL_STATES, Level, State
+from domain.reasons import Reason
+from domain.rulebook import TERMINAL_STATES, Command, Level, State
 from domain.steps import Step
 from domain.video import Video, video_id_for
 
 log = logging.getLogger(__name__)
-
-# Reason codes of the importer (kept here, in one place, until #13's ``Reason`` enum lands).
-ERASED_VIDEO = "erased_video"
-RUN_INTERRUPTED = "run_interrupted"
 
 
 @dataclass(frozen=True)
@@ -33,7 +30,7 @@ class ImportReport:
         anonymized: whether ``output`` is an anonymized video.
         level: the level that produced the output.
         output: stored location of the anonymized video, else None.
-        reason: machine-readable reason code of the last step.
+        reason: the reason code of the last step (a string if an old event's code is unknown).
         detail: one short human sentence.
         duplicate: the same bytes had been imported before.
     """
@@ -44,7 +41,7 @@ class ImportReport:
     anonymized: bool
     level: Level | None
     output: str | None
-    reason: str
+    reason: Reason | str
     detail: str
     duplicate: bool = False
     in_progress: bool = False
@@ -129,10 +126,11 @@ class Importer:
 
     def _refuse_erased(self, source: str, video_id: UUID) -> ImportReport:
         """An erased video stays erased: its bytes were not kept, and the history says so."""
-        detail = "This video was erased; its bytes were refused and nothing was kept."
-        self._library.refuse_reimport(video_id, ERASED_VIDEO, detail)
+        reason = Reason.ERASED_VIDEO
+        detail = reason.sentence
+        self._library.refuse_reimport(video_id, reason, detail)
         log.info("video %s: re-import of an erased video refused", video_id)
-        return ImportReport(source, video_id, None, False, None, None, ERASED_VIDEO, detail, True)
+        return ImportReport(source, video_id, None, False, None, None, reason, detail, True)
 
     def resume(self, video_ids: Iterable[UUID]) -> list[ImportReport]:
         """Finish every listed video that is not archived or failed and not being worked on."""
@@ -173,9 +171,8 @@ class Importer:
         if video.state is State.RECEIVED:
             probe = self._probe.probe(self._store.locate(video.original))
             if not probe.readable:
-                return self._library.apply(
-                    video.id, "fail", Step(probe.reason, probe.detail), run_id
-                )
+                step = Step(probe.reason or Reason.NOT_A_VIDEO, probe.detail)
+                return self._library.apply(video.id, Command.FAIL, step, run_id)
         return self._chain.run(video.id, run_id, self._lease_seconds)
 
     def _holder_gone(self, video: Video) -> bool:
@@ -183,8 +180,8 @@ class Importer:
         return self._processes is not None and self._processes.gone(host, pid)
 
     def _release(self, video_id: UUID, run_id: str) -> None:
-        detail = "The run was interrupted before it finished; its claim was released."
+        reason = Reason.RUN_INTERRUPTED
         try:
-            self._library.release(video_id, run_id, RUN_INTERRUPTED, detail)
+            self._library.release(video_id, run_id, reason, reason.sentence)
         except Exception:  # e.g. the store is gone too: the lease will lapse instead
             log.warning("video %s: the interrupted run could not release its claim", video_id)

@@ -19,6 +19,7 @@ from adapters.masking.masker import OnProgress
 from adapters.settings import Settings
 from adapters.storage.keys import StartRefused
 from domain.errors import VideoNotFound
+from domain.video import VideoEvent
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
 
@@ -119,7 +120,7 @@ def _parse_id(text: str, ctx: typer.Context | None = None) -> UUID:
 _ID_PREFIX = re.compile(r"[0-9a-f]{8}(-[0-9a-f-]{0,27})?")
 
 
-def _history(ctx: typer.Context, video_id: UUID) -> list[object]:
+def _history(ctx: typer.Context, video_id: UUID) -> list[VideoEvent]:
     try:
         return list(_context(ctx).services.library.history(video_id))
     except VideoNotFound as missing:
