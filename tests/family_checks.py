@@ -35,8 +35,9 @@ class Score:
     def line(self) -> str:
         """One line for a report: leaks, image lost, PSNR, blanks."""
         leaked = sorted({s for found in self.leaks.values() for s in found})
+        blanks = "ok" if self.blank_ok else "SHOWN"
         return (f"leaks {len(leaked)} lost {self.lost_percent:5.2f} % "
-                f"PSNR {self.psnr_db:5.1f} dB blanks {'ok' if self.blank_ok else 'SHOWN'}")  # fmt: skip
+                f"PSNR {self.psnr_db:5.1f} dB blanks {blanks}")  # fmt: skip
 
 
 def frames_of(path: Path) -> Iterator[np.ndarray]:

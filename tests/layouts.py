@@ -72,14 +72,19 @@ def shape_mask(family: Family) -> np.ndarray:
     elif family.shape in {"octagon", "cut"}:
         cut = min(w, h) // (7 if family.shape == "octagon" else 14)
         points = [(x + cut, y), (x + w - cut, y), (x + w, y + cut), (x + w, y + h - cut),
-                  (x + w - cut, y + h), (x + cut, y + h), (x, y + h - cut), (x, y + cut)]  # fmt: skip
+                  (x + w - cut, y + h), (x + cut, y + h), (x, y + h - cut),
+                  (x, y + cut)]  # fmt: skip
         cv2.fillPoly(mask, [np.array(points, np.int32)], 255)
     elif family.shape == "rounded":
         radius = min(w, h) // 10
         cv2.rectangle(mask, (x + radius, y), (x + w - radius - 1, y + h - 1), 255, -1)
         cv2.rectangle(mask, (x, y + radius), (x + w - 1, y + h - radius - 1), 255, -1)
-        for cx, cy in ((x + radius, y + radius), (x + w - radius - 1, y + radius),
-                       (x + radius, y + h - radius - 1), (x + w - radius - 1, y + h - radius - 1)):
+        for cx, cy in (
+            (x + radius, y + radius),
+            (x + w - radius - 1, y + radius),
+            (x + radius, y + h - radius - 1),
+            (x + w - radius - 1, y + h - radius - 1),
+        ):
             cv2.circle(mask, (cx, cy), radius, 255, -1)  # fmt: skip
     else:
         mask[y : y + h, x : x + w] = 255
@@ -88,10 +93,10 @@ def shape_mask(family: Family) -> np.ndarray:
 
 def vignette_gain(family: Family) -> np.ndarray:
     """Per-pixel gain of the image: 1 at the centre, ``1 - vignette`` at the rim."""
-    x, y, w, h = family.image
+    _, _, w, h = family.image
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    r = np.hypot((xx - w / 2) / (w / 2), (yy - h / 2) / (h / 2)) / np.sqrt(2 if family.shape
-                                                                          != "circle" else 1)
+    corner = 1.0 if family.shape == "circle" else np.sqrt(2.0)  # the rim's distance
+    r = np.hypot((xx - w / 2) / (w / 2), (yy - h / 2) / (h / 2)) / corner
     return (1.0 - family.vignette * np.clip(r, 0, 1) ** 2)[..., None]
 
 
@@ -157,7 +162,8 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
     lines = _outside_lines(family) + (_banner_lines(family) if family.banner else [])
     frames = round(family.seconds * fps)
     menu = round(family.menu_seconds * fps)
-    body = (0, 0) if family.out_of_body is None else tuple(round(s * fps) for s in family.out_of_body)
+    seg = family.out_of_body or (0.0, 0.0)
+    body = (round(seg[0] * fps), round(seg[1] * fps))
     room_rng = np.random.default_rng(seed + 1)
     args = [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
             "-s", f"{family.width}x{family.height}", "-r", str(fps), "-i", "-",
