@@ -165,6 +165,7 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
     seg = family.out_of_body or (0.0, 0.0)
     body = (round(seg[0] * fps), round(seg[1] * fps))
     room_rng = np.random.default_rng(seed + 1)
+    banner = tuple(box for _, box, _ in _banner_lines(family)) if family.banner else ()
     args = [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
             "-s", f"{family.width}x{family.height}", "-r", str(fps), "-i", "-",
             "-c:v", family.codec, "-crf", "16", "-preset", "veryfast", "-pix_fmt", "yuv420p",
@@ -184,13 +185,14 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
             picture = texture[dy : dy + h, dx : dx + w].astype(np.float32) * gain
             frame = np.zeros((family.height, family.width, 3), np.uint8)
             frame[y : y + h, x : x + w] = np.where(inside, picture, 0).astype(np.uint8)
+            for bx, by, bw, bh in banner:  # processors darken the picture behind a banner
+                frame[by : by + bh, bx : bx + bw] //= 3
             _draw(frame, lines, family.text_px)
         proc.stdin.write(frame.tobytes())
     proc.stdin.close()
     if proc.wait() != 0:
         raise RuntimeError(f"ffmpeg could not write the {family.name} recording")
     blank = tuple(r for r in ((0, menu), body) if r[1] > r[0])
-    banner = tuple(box for _, box, _ in _banner_lines(family)) if family.banner else ()
     return Recording(path, family, fps, frames, mask, banner, blank)
 
 

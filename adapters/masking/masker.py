@@ -3,8 +3,11 @@
 Deterministic and model-free: find the endoscope image (a processor profile matched by its
 geometry, else the region that keeps changing, on small grey samples), mask and encode in
 one ffmpeg pass (``adapters.masking.encode``) that also decodes the keyframes it wrote, then
-check the output with OCR before it becomes visible (``adapters.masking.verify``). Memory does
-not grow with the video's length.
+check the output with OCR before it becomes visible (``adapters.masking.verify``): outside the
+image, and inside it for patient-like text (``adapters.masking.inside_text``, read beside the
+encode). Text found inside is blacked out by a second encode with those boxes cut out of the
+image; if it is still read there, the level fails with ``text_inside_image``. Memory does not
+grow with the video's length.
 """
 
 from __future__ import annotations
@@ -14,18 +17,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from adapters.endoscope.activity import locate_endoscope
-from adapters.endoscope.region import Region
+from adapters.endoscope.region import Region, with_holes
 from adapters.masking.encode import encode_masked, even_size
+from adapters.masking.inside_text import InsideReader, blackout_boxes
 from adapters.masking.verify import KeyframePeak, Verification, VerificationFailed, verify_output
 from adapters.storage.atomic import atomic_target
 from adapters.video.ffmpeg import ENCODER_SETTINGS, EncoderError, ffmpeg_version
-from adapters.video.ocr import OcrEngine, OcrUnavailable, RapidOcr
+from adapters.video.ocr import OcrEngine, OcrUnavailable, RapidOcr, TextBox
 from adapters.video.opencv_frames import UnreadableVideo, read_info
 from domain.ports import LevelResult
 
 log = logging.getLogger(__name__)
+# A reason code of this level (to join the ``Reason`` vocabulary once it exists).
+TEXT_INSIDE_IMAGE = "text_inside_image"
 
 OnProgress = Callable[[str, int, int], None]  # video_id, frames done, frames in total
 
@@ -58,9 +65,9 @@ class OpenCVMasker:
 
         Never raises for bad input: expected failures come back as ``LevelResult.failed``
         with reason ``unreadable_video``, ``roi_uncertain``, ``truncated_video``,
-        ``encoder_failed``, ``ocr_engine_missing``, ``verification_failed`` or
-        ``masking_failed``. No partial or unverified output is ever left at ``target``.
-        Logs name only ``video_id``.
+        ``encoder_failed``, ``ocr_engine_missing``, ``verification_failed``,
+        ``text_inside_image`` or ``masking_failed``. No partial or unverified output is
+        ever left at ``target``. Logs name only ``video_id``.
 
         """
         versions = {"opencv": cv2.__version__, "encoder": ENCODER_SETTINGS}
@@ -69,7 +76,9 @@ class OpenCVMasker:
             versions["ffmpeg"] = ffmpeg_version()
             ocr = self._ocr or RapidOcr()
             versions["verification_ocr"] = ocr.name
-            region, frames, checked = self._mask(video_id, source, Path(target), ocr, versions)
+            region, frames, checked, inside = self._mask(
+                video_id, source, Path(target), ocr, versions
+            )
         except _Failure as failure:
             reason, detail = failure.reason, failure.detail
         except VerificationFailed as failed:
@@ -87,7 +96,7 @@ class OpenCVMasker:
             detail = (
                 f"Masked {frames} frames outside the endoscope image ({region.description}); "
                 f"{checked.keyframes} keyframes checked black outside, "
-                f"{checked.ocr_crops} non-black area(s) read by OCR."
+                f"{checked.ocr_crops} non-black area(s) read by OCR; {inside}."
             )
             return LevelResult.ok(output=target, reason="masked", detail=detail, versions=versions)
         log.warning("video %s: masking failed: %s", video_id, reason)
@@ -95,7 +104,7 @@ class OpenCVMasker:
 
     def _mask(
         self, video_id: str, source: str, target: Path, ocr: OcrEngine, versions: dict[str, str]
-    ) -> tuple[Region, int, Verification]:
+    ) -> tuple[Region, int, Verification, str]:
         info = read_info(source)
         if min(info.width, info.height, info.fps, info.frames) <= 0:
             raise _Failure("unreadable_video", "The video declares no frames or no frame size.")
@@ -109,18 +118,47 @@ class OpenCVMasker:
             versions["geometry"] = (
                 f"pad {info.width}x{info.height} to {padded[0]}x{padded[1]} (yuv420p)"
             )
+        with atomic_target(target) as temp:
+            written, checked, lines = self._encode_and_check(video_id, source, temp, region, ocr)
+            inside = f"{len(lines)} patient-like line(s) read inside the image"
+            if lines:  # a banner drawn into the picture: black it out, then read again
+                region = with_holes(region, blackout_boxes(lines, *padded))
+                versions["masking_profile"] = region.description
+                written, checked, left = self._encode_and_check(video_id, source, temp, region, ocr)
+                if left:
+                    raise _Failure(
+                        TEXT_INSIDE_IMAGE,
+                        f"{len(left)} line(s) of patient-like text stay readable inside the "
+                        "endoscope image after masking them.",
+                    )
+                inside += f", {len(lines)} box(es) blacked out inside the image"
+        return region, written, checked, inside
+
+    def _encode_and_check(
+        self, video_id: str, source: str, temp: Path, region: Region, ocr: OcrEngine
+    ) -> tuple[int, Verification, list[TextBox]]:
+        """One masked encode into ``temp``, checked outside and read inside the image."""
+        info = read_info(source)
 
         def progress(done: int) -> None:
             if self.on_progress is not None:
                 self.on_progress(video_id, done, info.frames)
 
-        seen = KeyframePeak(*padded)  # the output's keyframes, decoded while encoding
-        with atomic_target(target) as temp:
-            written = encode_masked(source, temp, region, info, progress, seen.add)
-            if written < info.frames:
-                raise _Failure(
-                    "truncated_video",
-                    f"Only {written} of {info.frames} declared frames could be decoded.",
-                )
-            checked = verify_output(str(temp), region, info, written, ocr, seen)
-        return region, written, checked
+        seen = KeyframePeak(*even_size(info.width, info.height))  # decoded while encoding
+        inside = InsideReader(ocr, region.bbox)
+
+        def keyframe(planes: np.ndarray) -> None:
+            seen.add(planes)
+            inside.add(planes)
+
+        try:
+            written = encode_masked(source, temp, region, info, progress, keyframe)
+        finally:
+            _, lines = inside.result()
+        if written < info.frames:
+            raise _Failure(
+                "truncated_video",
+                f"Only {written} of {info.frames} declared frames could be decoded.",
+            )
+        checked = verify_output(str(temp), region, info, written, ocr, seen)
+        return written, checked, lines
