@@ -11,6 +11,8 @@ not vote.
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 
@@ -113,4 +115,7 @@ def measure_activity(source: str, info: VideoInfo) -> Activity:
 def locate_endoscope(source: str, info: VideoInfo) -> RegionFinding:
     """Find the endoscope image of ``source`` (a profile or a detected region)."""
     activity = measure_activity(source, info)
-    return find_region(activity.std(), activity.bright(), activity.count, info.width, info.height)
+    finding = find_region(
+        activity.std(), activity.bright(), activity.count, info.width, info.height
+    )
+    return dataclasses.replace(finding, full_frames=activity.full_frames)

@@ -69,6 +69,7 @@ class RegionFinding:
 
     region: Region | None
     detail: str
+    full_frames: int = 0  # samples lit over the whole frame (a menu screen, the room)
 
 
 def profile_region(profile: Profile) -> Region:

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from adapters.endoscope.activity import locate_endoscope
+from adapters.endoscope.blanks import Range, describe, find_blank_ranges
 from adapters.endoscope.region import Region, with_holes
 from adapters.masking.encode import encode_masked, even_size
 from adapters.masking.inside_text import InsideReader, blackout_boxes
@@ -113,14 +114,21 @@ class OpenCVMasker:
             raise _Failure("roi_uncertain", finding.detail)
         region = finding.region
         versions["masking_profile"] = region.description
+        blank = find_blank_ranges(source, region, info.frames) if finding.full_frames else []
+        if blank:
+            versions["blanked_frames"] = describe(blank)
         padded = even_size(info.width, info.height)
         if padded != (info.width, info.height):
             versions["geometry"] = (
                 f"pad {info.width}x{info.height} to {padded[0]}x{padded[1]} (yuv420p)"
             )
         with atomic_target(target) as temp:
-            written, checked, lines = self._encode_and_check(video_id, source, temp, region, ocr)
+            written, checked, lines = self._encode_and_check(
+                video_id, source, temp, region, ocr, blank
+            )
             inside = f"{len(lines)} patient-like line(s) read inside the image"
+            if blank:
+                inside += f"; blacked out whole, without an endoscope image: {describe(blank)}"
             if lines:  # a banner drawn into the picture: black it out, then read again
                 region = with_holes(region, blackout_boxes(lines, *padded))
                 versions["masking_profile"] = region.description
@@ -135,7 +143,13 @@ class OpenCVMasker:
         return region, written, checked, inside
 
     def _encode_and_check(
-        self, video_id: str, source: str, temp: Path, region: Region, ocr: OcrEngine
+        self,
+        video_id: str,
+        source: str,
+        temp: Path,
+        region: Region,
+        ocr: OcrEngine,
+        blank: list[Range],
     ) -> tuple[int, Verification, list[TextBox]]:
         """One masked encode into ``temp``, checked outside and read inside the image."""
         info = read_info(source)
@@ -152,7 +166,7 @@ class OpenCVMasker:
             inside.add(planes)
 
         try:
-            written = encode_masked(source, temp, region, info, progress, keyframe)
+            written = encode_masked(source, temp, region, info, progress, keyframe, blank)
         finally:
             _, lines = inside.result()
         if written < info.frames:

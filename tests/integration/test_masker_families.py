@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from adapters.demo.synthetic import circle_layout, make_video
+from adapters.endoscope.blanks import describe
 from adapters.masking.masker import TEXT_INSIDE_IMAGE, OpenCVMasker
 from adapters.video.ocr import TextBox
 from tests.family_checks import leaks_in_boxes, score
@@ -22,7 +23,7 @@ MAX_LOST_PERCENT = 0.5
 MIN_PSNR_DB = 35.0
 MASKED = [
     "vignette_circle", "olympus_720p", "olympus_1280x1024", "olympus_sd", "fujifilm_colour",
-    "sd_octagon", "hevc_circle", "grey_cut_rect", "still",
+    "sd_octagon", "hevc_circle", "grey_cut_rect", "still", "menu_first", "out_of_body",
 ]  # fmt: skip
 
 
@@ -46,6 +47,8 @@ def test_each_family_is_anonymized_with_the_whole_image_kept(tmp_path: Path, nam
     assert checked.lost_percent < MAX_LOST_PERCENT
     assert checked.psnr_db >= MIN_PSNR_DB
     assert checked.blank_ok
+    expected = describe([(start, end - 1) for start, end in recording.blank_ranges])
+    assert result.versions.get("blanked_frames", "") == expected  # the event says which
 
 
 @pytest.mark.slow
