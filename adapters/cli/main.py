@@ -176,6 +176,7 @@ def main() -> None:
         backup_commands,
         report_commands,
         service_commands,
+        verify_command,
         worker_command,
     )
 

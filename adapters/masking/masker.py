@@ -12,6 +12,7 @@ grow with the video's length.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -93,6 +94,7 @@ class OpenCVMasker:
         except (cv2.error, OSError) as err:  # messages may hold paths: keep only the kind
             reason, detail = "masking_failed", f"Masking stopped with {type(err).__name__}."
         else:
+            versions["verification_checked"] = checked.summary()
             log.info("video %s: masked %d frames (%s)", video_id, frames, region.description)
             detail = (
                 f"Masked {frames} frames outside the endoscope image ({region.description}); "
@@ -168,11 +170,12 @@ class OpenCVMasker:
         try:
             written = encode_masked(source, temp, region, info, progress, keyframe, blank)
         finally:
-            _, lines = inside.result()
+            read, lines = inside.result()
         if written < info.frames:
             raise _Failure(
                 "truncated_video",
                 f"Only {written} of {info.frames} declared frames could be decoded.",
             )
         checked = verify_output(str(temp), region, info, written, ocr, seen)
+        checked = dataclasses.replace(checked, inside_keyframes=read, inside_lines=len(lines))
         return written, checked, lines
