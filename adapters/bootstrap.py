@@ -134,7 +134,13 @@ def build(
         circuit=circuit_of(settings),
     )
     vault = KeyFileVault(settings.data_dir)
-    chain = FallbackChain(library, cleaner, masker or OpenCVMasker(on_progress), store, vault=vault)
+    chain = FallbackChain(
+        library,
+        cleaner,
+        masker or OpenCVMasker(on_progress, encoder=settings.encoder),
+        store,
+        vault=vault,
+    )
     importer = Importer(library, chain, store, OpenCVProbe(), settings.lease_seconds)
     eraser = Eraser(library, store, vault)
     return Services(settings, library, store, chain, importer, projections, vault, eraser)

@@ -82,9 +82,8 @@ def score(recording: Recording, output: Path, leak_frames: int = 4) -> Score:
         grey_in = cv2.cvtColor(before, cv2.COLOR_BGR2GRAY)
         grey_out = cv2.cvtColor(after, cv2.COLOR_BGR2GRAY)
         shown = area & (grey_in > LOST_INPUT_LEVEL)
-        lost += np.count_nonzero(shown & (grey_out <= LOST_OUTPUT_LEVEL)) / max(
-            np.count_nonzero(area), 1
-        )
+        blacked = int(np.count_nonzero(shown & (grey_out <= LOST_OUTPUT_LEVEL)))
+        lost += blacked / max(int(np.count_nonzero(area)), 1)
         counted += 1
         diff = before[core].astype(np.float64) - after[core].astype(np.float64)
         squared += float(np.sum(diff * diff))

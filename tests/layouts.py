@@ -97,7 +97,8 @@ def vignette_gain(family: Family) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     corner = 1.0 if family.shape == "circle" else np.sqrt(2.0)  # the rim's distance
     r = np.hypot((xx - w / 2) / (w / 2), (yy - h / 2) / (h / 2)) / corner
-    return (1.0 - family.vignette * np.clip(r, 0, 1) ** 2)[..., None]
+    gain: np.ndarray = (1.0 - family.vignette * np.clip(r, 0, 1) ** 2)[..., None]
+    return gain
 
 
 def _draw(frame: np.ndarray, lines: list[tuple[str, Box, tuple[int, int, int]]], px: int) -> None:
@@ -111,7 +112,7 @@ def _draw(frame: np.ndarray, lines: list[tuple[str, Box, tuple[int, int, int]]],
 
 def text_box(text: str, origin: tuple[int, int], px: int, margin: int = 4) -> Box:
     """The box a line of ``px``-sized TrueType text covers at ``origin``, with a margin."""
-    left, top, right, bottom = ImageFont.truetype(FONT, px).getbbox(text)
+    left, top, right, bottom = (int(v) for v in ImageFont.truetype(FONT, px).getbbox(text))
     return (origin[0] + left - margin, origin[1] + top - margin,
             right - left + 2 * margin, bottom - top + 2 * margin)  # fmt: skip
 

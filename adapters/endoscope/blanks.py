@@ -28,7 +28,7 @@ def tiny_surround(region: Region, size: tuple[int, int]) -> np.ndarray:
     """The surround on a tiny copy, shrunk away from the image so its rim never counts."""
     small = cv2.resize(region.mask, size, interpolation=cv2.INTER_AREA)
     inside = cv2.dilate(np.where(small > 0, 255, 0).astype(np.uint8), np.ones((5, 5), np.uint8))
-    return inside == 0
+    return np.asarray(inside == 0, bool)
 
 
 def find_blank_ranges(source: str, region: Region, frames: int) -> list[Range]:

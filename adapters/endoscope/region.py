@@ -147,8 +147,9 @@ def detected_region(hull: np.ndarray, small: tuple[int, int], width: int, height
         mask[y0:y1, x0:x1] = 255
         return Region(mask, (x0, y0, x1 - x0, y1 - y0), DETECTION, rectangle=True)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * mx + 1, 2 * my + 1))
-    mask = cv2.dilate(mask, kernel)
-    return Region(mask, cv2.boundingRect(mask), DETECTION, rectangle=False)
+    widened = np.asarray(cv2.dilate(mask, kernel), np.uint8)
+    bx, by, bw, bh = cv2.boundingRect(widened)
+    return Region(widened, (int(bx), int(by), int(bw), int(bh)), DETECTION, rectangle=False)
 
 
 def find_region(

@@ -24,6 +24,7 @@ import numpy as np
 
 from adapters.endoscope.blanks import Range
 from adapters.endoscope.region import Region
+from adapters.masking.encoders import Encoder, choose
 from adapters.masking.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
 from adapters.video.ffmpeg import EncoderError
 from adapters.video.ffmpeg_frames import start_ffmpeg, stop
@@ -42,7 +43,11 @@ def even_size(width: int, height: int) -> tuple[int, int]:
 
 
 def filter_graph(
-    region: Region, info: VideoInfo, corners_input: bool, blank: Sequence[Range] = ()
+    region: Region,
+    info: VideoInfo,
+    corners_input: bool,
+    blank: Sequence[Range] = (),
+    tail: str = "",
 ) -> str:
     """The ``-filter_complex`` graph from input 0 (and the corner picture, input 1) to [out].
 
@@ -60,7 +65,7 @@ def filter_graph(
     width, height = even_size(info.width, info.height)
     if (width, height) != (info.width, info.height):
         chain += f",pad={width}:{height}:0:0:color=black"
-    return chain + ",format=yuv420p[out]"
+    return chain + ",format=yuv420p" + tail + "[out]"
 
 
 def keyframe_rule(frames: int) -> str:
@@ -109,6 +114,7 @@ def encode_masked(
     progress: Progress | None = None,
     on_keyframe: OnKeyframe | None = None,
     blank: Sequence[Range] = (),
+    encoder: Encoder | None = None,
 ) -> int:
     """Mask and encode ``source`` into ``target`` in one ffmpeg run; return frames written.
 
@@ -126,8 +132,9 @@ def encode_masked(
         errors = stack.enter_context(tempfile.TemporaryFile())
         stack.enter_context(sigterm_raises())
         corners = None if region.rectangle else write_corners(region, folder)
-        args, fds = _encode_args(source, target, filter_graph(region, info, bool(corners), blank),
-                                 corners, info), []  # fmt: skip
+        encoder = encoder or choose("libx264")
+        graph = filter_graph(region, info, bool(corners), blank, encoder.filter_tail())
+        args, fds = _encode_args(source, target, graph, corners, info, encoder), []
         if on_keyframe is not None:
             size = even_size(info.width, info.height)
             fds.append(stack.enter_context(keyframe_tap(*size, on_keyframe)))
@@ -148,15 +155,17 @@ def encode_masked(
 
 
 def _encode_args(
-    source: str, target: Path, graph: str, corners: Path | None, info: VideoInfo
+    source: str, target: Path, graph: str, corners: Path | None, info: VideoInfo, encoder: Encoder
 ) -> list[str]:
     """The ffmpeg arguments that mask ``source`` and encode it into ``target``."""
-    inputs = ["-i", source] + ([] if corners is None else ["-i", str(corners)])
+    inputs = [*encoder.input_args(), "-i", source] + (
+        [] if corners is None else ["-i", str(corners)]
+    )
     return [
         *inputs, "-filter_complex", graph,
         "-map", "[out]", "-an", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
         "-fps_mode", "passthrough",
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
+        *encoder.codec_args(),
         "-force_key_frames", keyframe_rule(info.frames),
         "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact",
         "-progress", "pipe:1", "-f", "mp4", "-y", str(target),

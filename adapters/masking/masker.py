@@ -24,12 +24,13 @@ from adapters.endoscope.activity import locate_endoscope
 from adapters.endoscope.blanks import Range, describe, find_blank_ranges
 from adapters.endoscope.region import Region, with_holes
 from adapters.masking.encode import encode_masked, even_size
+from adapters.masking.encoders import Encoder, choose
 from adapters.masking.inside_text import InsideReader, blackout_boxes
 from adapters.masking.verify import KeyframePeak, Verification, VerificationFailed, verify_output
 from adapters.storage.atomic import atomic_target
-from adapters.video.ffmpeg import ENCODER_SETTINGS, EncoderError, ffmpeg_version
+from adapters.video.ffmpeg import EncoderError, ffmpeg_version
 from adapters.video.ocr import OcrEngine, OcrUnavailable, RapidOcr, TextBox
-from adapters.video.opencv_frames import UnreadableVideo, read_info
+from adapters.video.opencv_frames import UnreadableVideo, VideoInfo, read_info
 from domain.ports import LevelResult
 
 log = logging.getLogger(__name__)
@@ -55,12 +56,20 @@ class OpenCVMasker:
         on_progress: called with ``(video_id, frames_done, frames_total)`` while encoding.
         ocr: the engine that reads the output's outside area (default RapidOCR, loaded
             only when something outside is not black).
+        encoder: ``ENDOVEIL_ENCODER``: ``libx264``, ``auto`` or a hardware encoder (probed
+            once per process, libx264 when no device answers; see ``adapters.masking.encoders``).
 
     """
 
-    def __init__(self, on_progress: OnProgress | None = None, ocr: OcrEngine | None = None):
+    def __init__(
+        self,
+        on_progress: OnProgress | None = None,
+        ocr: OcrEngine | None = None,
+        encoder: str = "libx264",
+    ):
         self.on_progress = on_progress
         self._ocr = ocr
+        self._encoder = encoder
 
     def mask(self, video_id: str, source: str, target: str) -> LevelResult:
         """Write a masked copy of ``source`` to ``target`` or say why not.
@@ -72,14 +81,15 @@ class OpenCVMasker:
         ever left at ``target``. Logs name only ``video_id``.
 
         """
-        versions = {"opencv": cv2.__version__, "encoder": ENCODER_SETTINGS}
+        encoder = choose(self._encoder)
+        versions = {"opencv": cv2.__version__, "encoder": encoder.record}
         verification = None
         try:
             versions["ffmpeg"] = ffmpeg_version()
             ocr = self._ocr or RapidOcr()
             versions["verification_ocr"] = ocr.name
             region, frames, checked, inside = self._mask(
-                video_id, source, Path(target), ocr, versions
+                video_id, source, Path(target), ocr, versions, encoder
             )
         except _Failure as failure:
             reason, detail = failure.reason, failure.detail
@@ -106,7 +116,13 @@ class OpenCVMasker:
         return LevelResult.failed(reason, detail, versions, verification)
 
     def _mask(
-        self, video_id: str, source: str, target: Path, ocr: OcrEngine, versions: dict[str, str]
+        self,
+        video_id: str,
+        source: str,
+        target: Path,
+        ocr: OcrEngine,
+        versions: dict[str, str],
+        encoder: Encoder,
     ) -> tuple[Region, int, Verification, str]:
         info = read_info(source)
         if min(info.width, info.height, info.fps, info.frames) <= 0:
@@ -125,16 +141,15 @@ class OpenCVMasker:
                 f"pad {info.width}x{info.height} to {padded[0]}x{padded[1]} (yuv420p)"
             )
         with atomic_target(target) as temp:
-            written, checked, lines = self._encode_and_check(
-                video_id, source, temp, region, ocr, blank
-            )
+            job = _Job(video_id, source, temp, info, ocr, blank, encoder)
+            written, checked, lines = self._encode_and_check(job, region)
             inside = f"{len(lines)} patient-like line(s) read inside the image"
             if blank:
                 inside += f"; blacked out whole, without an endoscope image: {describe(blank)}"
             if lines:  # a banner drawn into the picture: black it out, then read again
                 region = with_holes(region, blackout_boxes(lines, *padded))
                 versions["masking_profile"] = region.description
-                written, checked, left = self._encode_and_check(video_id, source, temp, region, ocr)
+                written, checked, left = self._encode_and_check(job, region)
                 if left:
                     raise _Failure(
                         TEXT_INSIDE_IMAGE,
@@ -145,30 +160,26 @@ class OpenCVMasker:
         return region, written, checked, inside
 
     def _encode_and_check(
-        self,
-        video_id: str,
-        source: str,
-        temp: Path,
-        region: Region,
-        ocr: OcrEngine,
-        blank: list[Range],
+        self, job: _Job, region: Region
     ) -> tuple[int, Verification, list[TextBox]]:
-        """One masked encode into ``temp``, checked outside and read inside the image."""
-        info = read_info(source)
+        """One masked encode into ``job.temp``, checked outside and read inside the image."""
+        info = job.info
 
         def progress(done: int) -> None:
             if self.on_progress is not None:
-                self.on_progress(video_id, done, info.frames)
+                self.on_progress(job.video_id, done, info.frames)
 
         seen = KeyframePeak(*even_size(info.width, info.height))  # decoded while encoding
-        inside = InsideReader(ocr, region.bbox)
+        inside = InsideReader(job.ocr, region.bbox)
 
         def keyframe(planes: np.ndarray) -> None:
             seen.add(planes)
             inside.add(planes)
 
         try:
-            written = encode_masked(source, temp, region, info, progress, keyframe, blank)
+            written = encode_masked(
+                job.source, job.temp, region, info, progress, keyframe, job.blank, job.encoder
+            )
         finally:
             read, lines = inside.result()
         if written < info.frames:
@@ -176,6 +187,19 @@ class OpenCVMasker:
                 "truncated_video",
                 f"Only {written} of {info.frames} declared frames could be decoded.",
             )
-        checked = verify_output(str(temp), region, info, written, ocr, seen)
+        checked = verify_output(str(job.temp), region, info, written, job.ocr, seen)
         checked = dataclasses.replace(checked, inside_keyframes=read, inside_lines=len(lines))
         return written, checked, lines
+
+
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """What every encode of one video shares."""
+
+    video_id: str
+    source: str
+    temp: Path
+    info: VideoInfo
+    ocr: OcrEngine
+    blank: list[Range]
+    encoder: Encoder
