@@ -11,6 +11,7 @@ frame ranges that show no endoscope image (which must be black).
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ class Family:
     out_of_body: tuple[float, float] | None = None  # seconds of a room shot
     still: bool = False
     seconds: float = 1.6
+    zoom_from: Box | None = None  # the image's box before ``zoom_at`` seconds (a zoom, a switch)
+    zoom_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -155,11 +158,13 @@ def _room(family: Family, rng: np.random.Generator, t: float) -> np.ndarray:
 def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0) -> Recording:
     """Write ``family`` as a short clip (``family.codec``) and return its ground truth."""
     rng = np.random.default_rng(seed)
-    x, y, w, h = family.image
     mask = shape_mask(family)
     drift = 32
+    _, _, w, h = family.image
     texture = tissue_texture(h + 2 * drift, w + 2 * drift, rng)
-    gain, inside = vignette_gain(family), mask[y : y + h, x : x + w, None] > 0
+    before = dataclasses.replace(family, image=family.zoom_from or family.image)
+    shapes = [(f.image, vignette_gain(f), shape_mask(f)) for f in (before, family)]
+    zoom = round(family.zoom_at * fps) if family.zoom_from else 0
     lines = _outside_lines(family) + (_banner_lines(family) if family.banner else [])
     frames = round(family.seconds * fps)
     menu = round(family.menu_seconds * fps)
@@ -181,6 +186,8 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
         elif body[0] <= index < body[1]:
             frame = _room(family, room_rng, t)
         else:
+            (x, y, w, h), gain, shown = shapes[0 if index < zoom else 1]
+            inside = shown[y : y + h, x : x + w, None] > 0
             dx = round(drift * (1 + np.sin(2 * np.pi * t / 1.3)))
             dy = round(drift * (1 + np.cos(2 * np.pi * t / 1.7)))
             picture = texture[dy : dy + h, dx : dx + w].astype(np.float32) * gain
@@ -217,6 +224,8 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            menu_seconds=1.0, seconds=2.4),
     Family("out_of_body", 960, 540, "octagon", (320, 20, 560, 500), (16,), text_px=18,
            out_of_body=(0.8, 1.6), seconds=2.4),
+    Family("zoom", 960, 540, "circle", (280, 20, 500, 500), (16, 800), text_px=16,
+           zoom_from=(380, 120, 300, 300), zoom_at=1.4, seconds=2.4, vignette=0.5),
     Family("still", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18, still=True,
            vignette=0.4),
 )}  # fmt: skip
