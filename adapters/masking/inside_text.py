@@ -11,7 +11,9 @@ as boxes in frame coordinates, to be masked in a second encode or to fail the le
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import cv2
@@ -30,6 +32,20 @@ _NAME = re.compile(r"[A-ZÄÖÜ][a-zäöüß]{2,}\s*,\s*[A-ZÄÖÜ][a-zäöüß]
 _LABEL = re.compile(r"(name|geb|dob|birth|patient|id)\b", re.IGNORECASE)
 
 Box = tuple[int, int, int, int]
+
+
+def warm_up(ocr: OcrEngine) -> None:
+    """Start loading the OCR models in a daemon thread, during region search and encode.
+
+    RapidOCR loads its models on the first call (~1.5 s); the first keyframe read then
+    waits less, or not at all.
+    """
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # a missing engine is reported by the real read
+            ocr.find_text(np.zeros((32, 32, 3), np.uint8))
+
+    threading.Thread(target=load, name="ocr-warm-up", daemon=True).start()
 
 
 def patient_like(text: str) -> bool:

@@ -25,7 +25,7 @@ from adapters.endoscope.blanks import Range, describe, find_blank_ranges
 from adapters.endoscope.region import Region, with_holes
 from adapters.masking.encode import encode_masked, even_size
 from adapters.masking.encoders import Encoder, choose
-from adapters.masking.inside_text import InsideReader, blackout_boxes
+from adapters.masking.inside_text import InsideReader, blackout_boxes, warm_up
 from adapters.masking.verify import KeyframePeak, Verification, VerificationFailed, verify_output
 from adapters.storage.atomic import atomic_target
 from adapters.video.ffmpeg import EncoderError, ffmpeg_version
@@ -88,6 +88,7 @@ class OpenCVMasker:
             versions["ffmpeg"] = ffmpeg_version()
             ocr = self._ocr or RapidOcr()
             versions["verification_ocr"] = ocr.name
+            warm_up(ocr)
             region, frames, checked, inside = self._mask(
                 video_id, source, Path(target), ocr, versions, encoder
             )
