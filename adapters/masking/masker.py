@@ -32,10 +32,9 @@ from adapters.video.ffmpeg import EncoderError, ffmpeg_version
 from adapters.video.ocr import OcrEngine, OcrUnavailable, RapidOcr, TextBox
 from adapters.video.opencv_frames import UnreadableVideo, VideoInfo, read_info
 from domain.ports import LevelResult
+from domain.reasons import Reason
 
 log = logging.getLogger(__name__)
-# A reason code of this level (to join the ``Reason`` vocabulary once it exists).
-TEXT_INSIDE_IMAGE = "text_inside_image"
 
 OnProgress = Callable[[str, int, int], None]  # video_id, frames done, frames in total
 
@@ -43,7 +42,7 @@ OnProgress = Callable[[str, int, int], None]  # video_id, frames done, frames in
 class _Failure(Exception):
     """An expected failure of this level; becomes ``LevelResult.failed``."""
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: Reason, detail: str) -> None:
         super().__init__(reason)
         self.reason = reason
         self.detail = detail
@@ -95,15 +94,18 @@ class OpenCVMasker:
         except _Failure as failure:
             reason, detail = failure.reason, failure.detail
         except VerificationFailed as failed:
-            reason, detail, verification = "verification_failed", str(failed), "failed"
+            reason, detail, verification = Reason.VERIFICATION_FAILED, str(failed), "failed"
         except OcrUnavailable:
-            reason, detail = "ocr_engine_missing", "The OCR engine for verification is missing."
+            reason, detail = (
+                Reason.OCR_ENGINE_MISSING,
+                "The OCR engine for verification is missing.",
+            )
         except UnreadableVideo:
-            reason, detail = "unreadable_video", "The file cannot be opened as a video."
+            reason, detail = Reason.UNREADABLE_VIDEO, "The file cannot be opened as a video."
         except EncoderError as err:
-            reason, detail = "encoder_failed", f"The H.264 encoder failed: {err.message}."
+            reason, detail = Reason.ENCODER_FAILED, f"The H.264 encoder failed: {err.message}."
         except (cv2.error, OSError) as err:  # messages may hold paths: keep only the kind
-            reason, detail = "masking_failed", f"Masking stopped with {type(err).__name__}."
+            reason, detail = Reason.MASKING_FAILED, f"Masking stopped with {type(err).__name__}."
         else:
             versions["verification_checked"] = checked.summary()
             log.info("video %s: masked %d frames (%s)", video_id, frames, region.description)
@@ -112,7 +114,9 @@ class OpenCVMasker:
                 f"{checked.keyframes} keyframes checked black outside, "
                 f"{checked.ocr_crops} non-black area(s) read by OCR; {inside}."
             )
-            return LevelResult.ok(output=target, reason="masked", detail=detail, versions=versions)
+            return LevelResult.ok(
+                output=target, reason=Reason.MASKED, detail=detail, versions=versions
+            )
         log.warning("video %s: masking failed: %s", video_id, reason)
         return LevelResult.failed(reason, detail, versions, verification)
 
@@ -127,10 +131,12 @@ class OpenCVMasker:
     ) -> tuple[Region, int, Verification, str]:
         info = read_info(source)
         if min(info.width, info.height, info.fps, info.frames) <= 0:
-            raise _Failure("unreadable_video", "The video declares no frames or no frame size.")
+            raise _Failure(
+                Reason.UNREADABLE_VIDEO, "The video declares no frames or no frame size."
+            )
         finding = locate_endoscope(source, info)
         if finding.region is None:
-            raise _Failure("roi_uncertain", finding.detail)
+            raise _Failure(Reason.ROI_UNCERTAIN, finding.detail)
         region = finding.region
         versions["masking_profile"] = region.description
         blank = find_blank_ranges(source, region, info.frames) if finding.full_frames else []
@@ -153,7 +159,7 @@ class OpenCVMasker:
                 written, checked, left = self._encode_and_check(job, region)
                 if left:
                     raise _Failure(
-                        TEXT_INSIDE_IMAGE,
+                        Reason.TEXT_INSIDE_IMAGE,
                         f"{len(left)} line(s) of patient-like text stay readable inside the "
                         "endoscope image after masking them.",
                     )
@@ -185,7 +191,7 @@ class OpenCVMasker:
             read, lines = inside.result()
         if written < info.frames:
             raise _Failure(
-                "truncated_video",
+                Reason.TRUNCATED_VIDEO,
                 f"Only {written} of {info.frames} declared frames could be decoded.",
             )
         checked = verify_output(str(job.temp), region, info, written, job.ocr, seen)

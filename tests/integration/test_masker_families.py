@@ -13,8 +13,9 @@ import pytest
 
 from adapters.demo.synthetic import circle_layout, make_video
 from adapters.endoscope.blanks import describe
-from adapters.masking.masker import TEXT_INSIDE_IMAGE, OpenCVMasker
+from adapters.masking.masker import OpenCVMasker
 from adapters.video.ocr import TextBox
+from domain.reasons import Reason
 from tests.family_checks import leaks_in_boxes, score
 from tests.layouts import FAMILIES, SECRETS, make_recording
 from tests.tesseract_judge import leaks_in_video
@@ -85,6 +86,6 @@ def test_text_inside_that_stays_readable_fails_with_text_inside_image(tmp_path: 
 
     result = OpenCVMasker(ocr=StubbornText()).mask("video-t", str(source.path), str(target))
 
-    assert (result.succeeded, result.reason) == (False, TEXT_INSIDE_IMAGE)
+    assert (result.succeeded, result.reason) == (False, Reason.TEXT_INSIDE_IMAGE)
     assert "12.03.1955" not in result.detail
     assert not target.exists() and not list(tmp_path.rglob("*partial"))
