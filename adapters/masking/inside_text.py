@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import cv2
@@ -34,18 +35,25 @@ _LABEL = re.compile(r"(name|geb|dob|birth|patient|id)\b", re.IGNORECASE)
 Box = tuple[int, int, int, int]
 
 
-def warm_up(ocr: OcrEngine) -> None:
-    """Start loading the OCR models in a daemon thread, during region search and encode.
+@contextlib.contextmanager
+def warmed_up(ocr: OcrEngine) -> Iterator[None]:
+    """Load the OCR models in a thread while the block runs (the encode); join it after.
 
     RapidOCR loads its models on the first call (~1.5 s); the first keyframe read then
-    waits less, or not at all.
+    waits less, or not at all. The thread is always joined: onnxruntime aborts the process
+    if it is still loading when the interpreter exits.
     """
 
     def load() -> None:
         with contextlib.suppress(Exception):  # a missing engine is reported by the real read
             ocr.find_text(np.zeros((32, 32, 3), np.uint8))
 
-    threading.Thread(target=load, name="ocr-warm-up", daemon=True).start()
+    loader = threading.Thread(target=load, name="ocr-warm-up")
+    loader.start()
+    try:
+        yield
+    finally:
+        loader.join()
 
 
 def patient_like(text: str) -> bool:

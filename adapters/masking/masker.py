@@ -25,7 +25,7 @@ from adapters.endoscope.blanks import Range, describe, find_blank_ranges
 from adapters.endoscope.region import Region, with_holes
 from adapters.masking.encode import encode_masked, even_size
 from adapters.masking.encoders import Encoder, choose
-from adapters.masking.inside_text import InsideReader, blackout_boxes, warm_up
+from adapters.masking.inside_text import InsideReader, blackout_boxes, warmed_up
 from adapters.masking.verify import KeyframePeak, Verification, VerificationFailed, verify_output
 from adapters.storage.atomic import atomic_target
 from adapters.video.ffmpeg import EncoderError, ffmpeg_version
@@ -87,7 +87,6 @@ class OpenCVMasker:
             versions["ffmpeg"] = ffmpeg_version()
             ocr = self._ocr or RapidOcr()
             versions["verification_ocr"] = ocr.name
-            warm_up(ocr)
             region, frames, checked, inside = self._mask(
                 video_id, source, Path(target), ocr, versions, encoder
             )
@@ -147,7 +146,7 @@ class OpenCVMasker:
             versions["geometry"] = (
                 f"pad {info.width}x{info.height} to {padded[0]}x{padded[1]} (yuv420p)"
             )
-        with atomic_target(target) as temp:
+        with warmed_up(ocr), atomic_target(target) as temp:
             job = _Job(video_id, source, temp, info, ocr, blank, encoder)
             written, checked, lines = self._encode_and_check(job, region)
             inside = f"{len(lines)} patient-like line(s) read inside the image"
