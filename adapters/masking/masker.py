@@ -23,20 +23,11 @@ from adapters.storage.atomic import atomic_target
 from adapters.video.ffmpeg import ENCODER_SETTINGS, EncoderError, ffmpeg_version
 from adapters.video.ocr import OcrEngine, OcrUnavailable, RapidOcr
 from adapters.video.opencv_frames import UnreadableVideo, read_info
-from domain.ports import LevelResult
+from domain.ports import LevelFailure, LevelResult
 
 log = logging.getLogger(__name__)
 
 OnProgress = Callable[[str, int, int], None]  # video_id, frames done, frames in total
-
-
-class _Failure(Exception):
-    """An expected failure of this level; becomes ``LevelResult.failed``."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.detail = detail
 
 
 class OpenCVMasker:
@@ -70,7 +61,7 @@ class OpenCVMasker:
             ocr = self._ocr or RapidOcr()
             versions["verification_ocr"] = ocr.name
             region, frames, checked = self._mask(video_id, source, Path(target), ocr, versions)
-        except _Failure as failure:
+        except LevelFailure as failure:
             reason, detail = failure.reason, failure.detail
         except VerificationFailed as failed:
             reason, detail, verification = "verification_failed", str(failed), "failed"
@@ -98,10 +89,10 @@ class OpenCVMasker:
     ) -> tuple[Region, int, Verification]:
         info = read_info(source)
         if min(info.width, info.height, info.fps, info.frames) <= 0:
-            raise _Failure("unreadable_video", "The video declares no frames or no frame size.")
+            raise LevelFailure("unreadable_video", "The video declares no frames or no frame size.")
         finding = locate_endoscope(source, info)
         if finding.region is None:
-            raise _Failure("roi_uncertain", finding.detail)
+            raise LevelFailure("roi_uncertain", finding.detail)
         region = finding.region
         versions["masking_profile"] = region.description
         padded = even_size(info.width, info.height)
@@ -118,7 +109,7 @@ class OpenCVMasker:
         with atomic_target(target) as temp:
             written = encode_masked(source, temp, region, info, progress, seen.add)
             if written < info.frames:
-                raise _Failure(
+                raise LevelFailure(
                     "truncated_video",
                     f"Only {written} of {info.frames} declared frames could be decoded.",
                 )
