@@ -145,6 +145,21 @@ class Video(Aggregate):
         self.lease_seconds = 0.0
         self.erased = False
 
+    @classmethod
+    def register(
+        cls, sha256: str, size: int, original: str, received_at: datetime, now: datetime
+    ) -> Video:
+        """A new video, its ``Registered`` event stamped ``now`` (the application's clock)."""
+        registered = cls._create(  # the constructor cannot be given the event's timestamp
+            cls.Registered,  # type: ignore[attr-defined]
+            sha256=sha256,
+            size=size,
+            original=original,
+            received_at=received_at,
+            timestamp=now,
+        )
+        return registered
+
     def lease_expires(self) -> datetime | None:
         """When the current claim lapses unless renewed; None when unclaimed."""
         if self.claimed_by is None:
@@ -165,7 +180,11 @@ class Video(Aggregate):
             raise ClaimHeld(str(self.id), expires)
         taken_over = self.claimed_by if self.claimed_by != run_id else None
         self.trigger_event(
-            self.Claimed, run_id=run_id, lease_seconds=lease_seconds, taken_over_from=taken_over
+            self.Claimed,
+            run_id=run_id,
+            lease_seconds=lease_seconds,
+            taken_over_from=taken_over,
+            timestamp=now,
         )
 
     def erase(self, reason: str, now: datetime) -> None:
@@ -177,23 +196,27 @@ class Video(Aggregate):
         expires = self.lease_expires()
         if expires is not None and now < expires:
             raise ClaimHeld(str(self.id), expires)
-        self.trigger_event(self.Erased, reason=reason)
+        self.trigger_event(self.Erased, reason=reason, timestamp=now)
 
-    def renew(self, run_id: str) -> None:
-        """Renew the lease of ``run_id``'s claim.
+    def renew(self, run_id: str, now: datetime | None = None) -> None:
+        """Renew the lease of ``run_id``'s claim (from ``now``, else the wall clock).
 
         Raises:
             ClaimLost: the claim is no longer ``run_id``'s.
         """
         self._check_claim(run_id)
-        self.trigger_event(self.LeaseRenewed, run_id=run_id)
+        self.trigger_event(self.LeaseRenewed, run_id=run_id, timestamp=now)
 
     def _check_claim(self, run_id: str | None) -> None:
         if run_id is not None and self.claimed_by != run_id:
             raise ClaimLost(str(self.id))
 
-    def apply(self, command: str, step: Step, run_id: str | None = None) -> None:
+    def apply(
+        self, command: str, step: Step, run_id: str | None = None, now: datetime | None = None
+    ) -> None:
         """Carry out ``command`` if the rulebook allows it from the current state.
+
+        The event is stamped ``now`` (the application's clock), else the wall clock.
 
         Raises:
             TransitionNotAllowed: the rulebook has no such row.
@@ -217,6 +240,7 @@ class Video(Aggregate):
             output=step.output,
             verification=step.verification,
             patient_metadata=step.patient_metadata,
+            timestamp=now,
         )
 
 

@@ -12,12 +12,9 @@ from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import circuit_of
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cli.app import _context, _parse_id, app
-from adapters.settings import Settings
 from domain.errors import VideoNotFound
-from domain.reprocess import Reprocessor
 
 
 def circuit_json(breaker: CircuitBreaker) -> dict[str, Any]:
@@ -34,9 +31,9 @@ def circuit_json(breaker: CircuitBreaker) -> dict[str, Any]:
     }
 
 
-def circuit_line(settings: Settings) -> str:
+def circuit_line(breaker: CircuitBreaker) -> str:
     """One line on the Ollama circuit for the top of ``endoveil status``."""
-    info = circuit_json(circuit_of(settings))
+    info = circuit_json(breaker)
     failures = f"{info['consecutive_failures']}/{info['threshold']} consecutive Ollama failures"
     if info["state"] == "closed":
         return f"Ollama circuit: closed ({failures})"
@@ -53,11 +50,11 @@ def circuit(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Show the Ollama circuit breaker: closed, open (level 1 skipped) or half-open."""
-    settings = _context(ctx).settings
+    breaker = _context(ctx).services.circuit
     if as_json:
-        typer.echo(json.dumps(circuit_json(circuit_of(settings)), indent=2))
+        typer.echo(json.dumps(circuit_json(breaker), indent=2))
     else:
-        typer.echo(circuit_line(settings))
+        typer.echo(circuit_line(breaker))
 
 
 @app.command()
@@ -75,8 +72,7 @@ def reprocess(
     if bool(video_ids) == degraded:
         typer.echo("endoveil: give VIDEO_ID... or --degraded (not both)", err=True)
         raise typer.Exit(2)
-    services = _context(ctx).services
-    reprocessor = Reprocessor(services.library, services.chain)
+    reprocessor = _context(ctx).services.reprocessor
     ids: list[UUID] = (
         reprocessor.degraded() if degraded else [_parse_id(v) for v in video_ids or []]
     )
