@@ -12,6 +12,7 @@ from uuid import UUID
 
 import typer
 
+from adapters.bootstrap import circuit_of
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cli.app import _context, _parse_id, app
 from domain.errors import VideoNotFound
@@ -50,7 +51,9 @@ def circuit(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Show the Ollama circuit breaker: closed, open (level 1 skipped) or half-open."""
-    breaker = _context(ctx).services.circuit
+    # The composition root's breaker, without the rest of it: reading a file needs no event
+    # store, and this command must not create one (and a cipher key) in a mistyped data dir.
+    breaker = circuit_of(_context(ctx).settings)
     if as_json:
         typer.echo(json.dumps(circuit_json(breaker), indent=2))
     else:
