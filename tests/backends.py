@@ -26,7 +26,6 @@ from domain.application import VideoLibrary
 from domain.ports import Clock, FrameCleaner, Masker
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 #: ``wire(cleaner, masker, **setting_changes)``: the wired application on a test's store.
 Wire = Callable[..., Services]
