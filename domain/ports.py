@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from domain.reasons import Reason
+
 
 @dataclass(frozen=True)
 class LevelResult:
@@ -17,7 +19,7 @@ class LevelResult:
 
     Attributes:
         succeeded: the level wrote a complete, verified, anonymized output.
-        reason: machine-readable code (``ollama_unavailable``, ``roi_uncertain``...).
+        reason: the reason code (``Reason.OLLAMA_UNAVAILABLE``, ``Reason.ROI_UNCERTAIN``...).
         detail: one short human sentence, never patient data.
         versions: what ran (``masking_profile``, ``ffmpeg``, ``ocr``, ``model``...).
         output: path of the written output when ``succeeded``.
@@ -28,7 +30,7 @@ class LevelResult:
     """
 
     succeeded: bool
-    reason: str
+    reason: Reason
     detail: str
     versions: dict[str, str] = field(default_factory=dict)
     output: str | None = None
@@ -37,7 +39,7 @@ class LevelResult:
 
     @classmethod
     def ok(
-        cls, output: str, reason: str, detail: str, versions: dict[str, str] | None = None
+        cls, output: str, reason: Reason, detail: str, versions: dict[str, str] | None = None
     ) -> LevelResult:
         """A level that produced ``output`` and checked it."""
         return cls(True, reason, detail, dict(versions or {}), output, "passed")
@@ -45,7 +47,7 @@ class LevelResult:
     @classmethod
     def failed(
         cls,
-        reason: str,
+        reason: Reason,
         detail: str,
         versions: dict[str, str] | None = None,
         verification: str | None = None,
@@ -62,11 +64,11 @@ class LevelFailure(Exception):
     failure never escapes a level as an exception (unexpected ones are the chain's business).
 
     Args:
-        reason: machine-readable code (``ollama_timeout``, ``roi_uncertain``...).
+        reason: the reason code (``Reason.OLLAMA_TIMEOUT``, ``Reason.ROI_UNCERTAIN``...).
         detail: one short human sentence, never patient data.
     """
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: Reason, detail: str) -> None:
         super().__init__(reason)
         self.reason = reason
         self.detail = detail
@@ -99,7 +101,7 @@ class Probe:
     """What a quick look at a file says about it as a video."""
 
     readable: bool
-    reason: str = ""
+    reason: Reason | None = None
     detail: str = ""
     width: int = 0
     height: int = 0
