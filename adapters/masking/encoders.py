@@ -12,6 +12,7 @@ import functools
 import subprocess
 from dataclasses import dataclass
 
+from adapters.video.ffmpeg import ENCODER_SETTINGS, X264_ARGS
 from adapters.video.ffmpeg_frames import start_ffmpeg, stop
 
 HARDWARE = ("h264_nvenc", "h264_qsv", "h264_vaapi")
@@ -20,7 +21,7 @@ VAAPI_DEVICE = "/dev/dri/renderD128"
 PROBE_TIMEOUT_S = 10.0
 # Quality settings of about the same visual result as libx264 crf 18.
 _CODEC_ARGS: dict[str, tuple[str, ...]] = {
-    "libx264": ("-c:v", "libx264", "-preset", "veryfast", "-crf", "18"),
+    "libx264": X264_ARGS,
     "h264_nvenc": ("-c:v", "h264_nvenc", "-preset", "p4", "-rc", "vbr", "-cq", "18"),
     "h264_qsv": ("-c:v", "h264_qsv", "-global_quality", "18"),
     "h264_vaapi": ("-c:v", "h264_vaapi", "-qp", "18"),
@@ -48,7 +49,7 @@ class Encoder:
 
 
 def _settings(name: str) -> str:
-    return "libx264 veryfast crf18" if name == "libx264" else f"{name} q18"
+    return ENCODER_SETTINGS if name == "libx264" else f"{name} q18"
 
 
 def probe(name: str) -> bool:

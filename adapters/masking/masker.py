@@ -31,21 +31,12 @@ from adapters.storage.atomic import atomic_target
 from adapters.video.ffmpeg import EncoderError, ffmpeg_version
 from adapters.video.ocr import OcrEngine, OcrUnavailable, RapidOcr, TextBox
 from adapters.video.opencv_frames import UnreadableVideo, VideoInfo, read_info
-from domain.ports import LevelResult
+from domain.ports import LevelFailure, LevelResult
 from domain.reasons import Reason
 
 log = logging.getLogger(__name__)
 
 OnProgress = Callable[[str, int, int], None]  # video_id, frames done, frames in total
-
-
-class _Failure(Exception):
-    """An expected failure of this level; becomes ``LevelResult.failed``."""
-
-    def __init__(self, reason: Reason, detail: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.detail = detail
 
 
 class OpenCVMasker:
@@ -90,7 +81,7 @@ class OpenCVMasker:
             region, frames, checked, inside = self._mask(
                 video_id, source, Path(target), ocr, versions, encoder
             )
-        except _Failure as failure:
+        except LevelFailure as failure:
             reason, detail = failure.reason, failure.detail
         except VerificationFailed as failed:
             reason, detail, verification = Reason.VERIFICATION_FAILED, str(failed), "failed"
@@ -130,12 +121,12 @@ class OpenCVMasker:
     ) -> tuple[Region, int, Verification, str]:
         info = read_info(source)
         if min(info.width, info.height, info.fps, info.frames) <= 0:
-            raise _Failure(
+            raise LevelFailure(
                 Reason.UNREADABLE_VIDEO, "The video declares no frames or no frame size."
             )
         finding = locate_endoscope(source, info)
         if finding.region is None:
-            raise _Failure(Reason.ROI_UNCERTAIN, finding.detail)
+            raise LevelFailure(Reason.ROI_UNCERTAIN, finding.detail)
         region = finding.region
         versions["masking_profile"] = region.description
         blank = find_blank_ranges(source, region, info.frames) if finding.full_frames else []
@@ -157,7 +148,7 @@ class OpenCVMasker:
                 versions["masking_profile"] = region.description
                 written, checked, left = self._encode_and_check(job, region)
                 if left:
-                    raise _Failure(
+                    raise LevelFailure(
                         Reason.TEXT_INSIDE_IMAGE,
                         f"{len(left)} line(s) of patient-like text stay readable inside the "
                         "endoscope image after masking them.",
@@ -189,7 +180,7 @@ class OpenCVMasker:
         finally:
             read, lines = inside.result()
         if written < info.frames:
-            raise _Failure(
+            raise LevelFailure(
                 Reason.TRUNCATED_VIDEO,
                 f"Only {written} of {info.frames} declared frames could be decoded.",
             )
