@@ -98,7 +98,7 @@ def concat(clip: Path, times: int, target: Path) -> Path:
 
 
 _CHECKS = """
-import json, sys, time
+import itertools, json, sys, time
 import numpy as np
 from adapters.endoscope.activity import locate_endoscope
 from adapters.endoscope.blanks import find_blank_ranges
@@ -113,9 +113,9 @@ region = locate_endoscope(path, info).region
 detect = time.perf_counter() - start
 ocr = RapidOcr()
 ocr.find_text(np.zeros((64, 64, 3), np.uint8))  # the model loads once per process
-frames = stream_frames(["-skip_frame", "nokey", "-i", path], "format=gbrp", info.width,
-                       info.height, "gbrp")
-keyframes = [next(frames) for _ in range(2)]
+frames = stream_frames(["-i", path], "select=not(mod(n\\,100))", info.width, info.height,
+                       "gbrp")
+keyframes = [planes.copy() for planes in itertools.islice(frames, 2)]
 frames.close()
 reader = InsideReader(ocr, region.bbox)
 start = time.perf_counter()
