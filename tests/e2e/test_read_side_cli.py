@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +22,9 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     folder = tmp_path_factory.mktemp("read_side")
     layout = circle_layout(640, 360, name="small")
     good = make_video(folder / f"{FAKE_NAME} good.mp4", layout, seconds=1.0, seed=7).path
-    frozen = make_video(folder / f"{FAKE_NAME} frozen.mp4", layout, seconds=1.0, static=True).path
+    frozen = make_video(
+        folder / f"{FAKE_NAME} frozen.mp4", "full_frame", seconds=1.0, static=True
+    ).path
     junk = folder / f"{FAKE_NAME} junk.mp4"
     junk.write_bytes(b"no video here" * 10)
     data = folder / "data"
@@ -91,6 +94,7 @@ def test_replay_rebuilds_equal_tables(imported: tuple[Path, dict[str, str]]) -> 
     run = endoveil(data, "replay")
     assert run.code == 0, run.out + run.err
     assert "video_status: 3 live rows, 3 rebuilt: equal" in run.out
+    assert re.search(r"^step_durations: [1-9]\d* live rows, \d+ rebuilt: equal$", run.out, re.M)
     one = endoveil(data, "replay", ids["good"])
     assert one.code == 0 and "status view agrees" in one.out
 

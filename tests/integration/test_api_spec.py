@@ -18,9 +18,10 @@ from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from adapters.bootstrap import build
 from adapters.web import create_app
-from tests.backends import BACKENDS, settings_on
+from tests.backends import settings_on
 from tests.serving import record_import, serving
 
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 REVIEWER = {"Authorization": "Bearer review-token"}
 #: Unknown query parameters are ignored, as HTTP servers do (a cache-buster must not fail a
 #: call), so "invalid data accepted" is not checked; every answer must still be one declared.
@@ -29,7 +30,7 @@ LENIENT = [negative_data_rejection]
 EXAMPLES = 20
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=STORES)
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("spec")
     with settings_on(request.param, data) as plain:
