@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-import psycopg
-
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cleaning.cleaner import OllamaFrameCleaner
 from adapters.masking.masker import OnProgress, OpenCVMasker
@@ -91,6 +89,8 @@ def _creating_tables(settings: Settings) -> Iterator[None]:
     if settings.event_store == "sqlite":
         yield
         return
+    import psycopg  # imported here: SQLite installations never load the PostgreSQL driver
+
     with psycopg.connect(settings.event_store, autocommit=True) as connection:
         connection.execute(
             "SELECT pg_advisory_lock(hashtext(%s))", [f"endoveil {settings.postgres_schema}"]

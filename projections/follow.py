@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg.sql import SQL, Identifier
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+if TYPE_CHECKING:
+    from eventsourcing.postgres import PostgresApplicationRecorder
 
 
 class LogWatch:
@@ -42,6 +44,15 @@ class LogWatch:
         return woken
 
 
+def _listens(recorder: object) -> TypeGuard[PostgresApplicationRecorder]:
+    """Whether ``recorder`` can LISTEN (PostgreSQL); a SQLite one is told without psycopg."""
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        return False
+    from eventsourcing.postgres import PostgresApplicationRecorder
+
+    return isinstance(recorder, PostgresApplicationRecorder)
+
+
 @contextlib.contextmanager
 def watch_log(app: Application[UUID]) -> Iterator[LogWatch]:
     """A ``LogWatch`` on ``app``'s event log, listening for as long as the block runs.
@@ -50,9 +61,11 @@ def watch_log(app: Application[UUID]) -> Iterator[LogWatch]:
     channel; the connection goes back to the pool with ``UNLISTEN *``.
     """
     recorder = app.recorder
-    if not isinstance(recorder, PostgresApplicationRecorder):
+    if not _listens(recorder):
         yield LogWatch()
         return
+    from psycopg.sql import SQL, Identifier
+
     with recorder.datastore.get_connection() as connection:
         connection.execute(SQL("LISTEN {0}").format(Identifier(recorder.channel_name)))
         try:

@@ -7,17 +7,18 @@ Output names videos by id only; patient metadata is never printed.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import circuit_of
-from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cli.app import _context, _parse_id, app
-from adapters.settings import Settings
 from domain.errors import VideoNotFound
 from domain.reprocess import Reprocessor
+
+if TYPE_CHECKING:
+    from adapters.cleaning.circuit import CircuitBreaker
+    from adapters.settings import Settings
 
 
 def circuit_json(breaker: CircuitBreaker) -> dict[str, Any]:
@@ -36,6 +37,8 @@ def circuit_json(breaker: CircuitBreaker) -> dict[str, Any]:
 
 def circuit_line(settings: Settings) -> str:
     """One line on the Ollama circuit for the top of ``endoveil status``."""
+    from adapters.bootstrap import circuit_of  # the composition root, once a command runs
+
     info = circuit_json(circuit_of(settings))
     failures = f"{info['consecutive_failures']}/{info['threshold']} consecutive Ollama failures"
     if info["state"] == "closed":
@@ -53,6 +56,8 @@ def circuit(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Show the Ollama circuit breaker: closed, open (level 1 skipped) or half-open."""
+    from adapters.bootstrap import circuit_of
+
     settings = _context(ctx).settings
     if as_json:
         typer.echo(json.dumps(circuit_json(circuit_of(settings)), indent=2))

@@ -5,12 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import Services
 from adapters.cli.app import _context, _history, _parse_id, app
 from adapters.cli.level1_commands import (
     circuit_line,  # also registers the circuit and reprocess commands
@@ -21,6 +20,9 @@ from domain.errors import ClaimHeld, VideoNotFound
 from domain.importer import ImportReport
 from domain.rulebook import mermaid
 from projections.audit import explain
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
 
 
 @app.command("import")
@@ -178,4 +180,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import Services
 from adapters.cli.app import _context, app
 from adapters.cli.text import import_json
 from projections.follow import LogWatch, watch_log
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
 
 
 @app.command()

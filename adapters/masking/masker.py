@@ -12,18 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import cv2
-
-from adapters.endoscope.activity import locate_endoscope
-from adapters.endoscope.region import Region
-from adapters.masking.encode import encode_masked, even_size
-from adapters.masking.verify import KeyframePeak, Verification, VerificationFailed, verify_output
 from adapters.storage.atomic import atomic_target
-from adapters.video.ffmpeg import ENCODER_SETTINGS, EncoderError, ffmpeg_version
-from adapters.video.ocr import OcrEngine, OcrUnavailable, RapidOcr
-from adapters.video.opencv_frames import UnreadableVideo, read_info
 from domain.ports import LevelResult
+
+if TYPE_CHECKING:
+    from adapters.endoscope.region import Region
+    from adapters.masking.verify import Verification
+    from adapters.video.ocr import OcrEngine
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +60,15 @@ class OpenCVMasker:
         Logs name only ``video_id``.
 
         """
+        # Imported here, not at the top: building the application (``endoveil status``,
+        # ``--help``) must not load OpenCV, numpy and the OCR engine; only masking needs them.
+        import cv2
+
+        from adapters.masking.verify import VerificationFailed
+        from adapters.video.ffmpeg import ENCODER_SETTINGS, EncoderError, ffmpeg_version
+        from adapters.video.ocr import OcrUnavailable, RapidOcr
+        from adapters.video.opencv_frames import UnreadableVideo
+
         versions = {"opencv": cv2.__version__, "encoder": ENCODER_SETTINGS}
         verification = None
         try:
@@ -96,6 +102,11 @@ class OpenCVMasker:
     def _mask(
         self, video_id: str, source: str, target: Path, ocr: OcrEngine, versions: dict[str, str]
     ) -> tuple[Region, int, Verification]:
+        from adapters.endoscope.activity import locate_endoscope
+        from adapters.masking.encode import encode_masked, even_size
+        from adapters.masking.verify import KeyframePeak, verify_output
+        from adapters.video.opencv_frames import read_info
+
         info = read_info(source)
         if min(info.width, info.height, info.fps, info.frames) <= 0:
             raise _Failure("unreadable_video", "The video declares no frames or no frame size.")
