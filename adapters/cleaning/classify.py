@@ -109,4 +109,4 @@ class Classifier:
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
-        self._client.close()  # type: ignore[no-untyped-call]
+        self._client.close()  # type: ignore[no-untyped-call]  # ollama's close() is unannotated
