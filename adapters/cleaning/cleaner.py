@@ -21,7 +21,6 @@ from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cleaning.errors import LevelFailure
 from adapters.cleaning.ollama_http import OLLAMA_FAILURES, canonical, expected_errors, explain
 from adapters.cleaning.ollama_http import base_url as base_url
-from adapters.cleaning.ollama_http import explain as _explain  # noqa: F401  (tests use it)
 from adapters.cleaning.ollama_http import public_host as public_host
 from adapters.storage.atomic import atomic_target
 from domain.ports import LevelResult
