@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
 from eventsourcing.persistence import IntegrityError, OperationalError, ProgrammingError, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
+from domain.video import VideoEvent
+
 if TYPE_CHECKING:
     from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
 #: A page of the event log: (notification position, decoded domain event).
-Page = Sequence[tuple[int, Any]]
+Page = Sequence[tuple[int, VideoEvent]]
 
 
 def is_postgres(datastore: object) -> TypeGuard[PostgresDatastore]:

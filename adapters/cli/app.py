@@ -13,6 +13,7 @@ from eventsourcing.persistence import OperationalError
 
 from adapters import logs
 from domain.errors import VideoNotFound
+from domain.video import VideoEvent
 
 # The composition root and the settings (pydantic) are imported when a command first needs
 # them, so ``endoveil --help`` starts without them.
@@ -99,7 +100,7 @@ def _parse_id(text: str) -> UUID:
         raise typer.Exit(2) from None
 
 
-def _history(ctx: typer.Context, video_id: UUID) -> list[object]:
+def _history(ctx: typer.Context, video_id: UUID) -> list[VideoEvent]:
     try:
         return list(_context(ctx).services.library.history(video_id))
     except VideoNotFound as missing:
