@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.cleaning.circuit import CircuitBreaker
-from adapters.cleaning.errors import LevelFailure
 from adapters.cleaning.ollama_http import OLLAMA_FAILURES, canonical, expected_errors, explain
 from adapters.cleaning.ollama_http import base_url as base_url
 from adapters.cleaning.ollama_http import public_host as public_host
 from adapters.storage.atomic import atomic_target
-from domain.ports import LevelResult
+from domain.ports import LevelFailure, LevelResult
 from domain.reasons import Reason
 
 # httpx, the ollama client, OpenCV and the child-process machinery are imported where level 1
@@ -120,7 +119,7 @@ class OllamaFrameCleaner:
             self._record(reached, problem.reason)
             log.info("video %s: level 1 failed: %s", video_id, problem.reason)
             verification = "failed" if problem.reason == Reason.VERIFICATION_FAILED else None
-            return LevelResult.failed(problem.reason, problem.detail, versions, verification)
+            return problem.result(versions, verification)
         self._record(True, None)
         versions["ocr"] = outcome.ocr_engine
         log.info(

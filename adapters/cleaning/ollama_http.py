@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from urllib.parse import urlsplit, urlunsplit
 
-from adapters.cleaning.errors import LevelFailure
+from domain.ports import LevelFailure
 from domain.reasons import Reason
 
 _DEFAULT_PORT = 11434  # what the ollama client assumes when the host names no port
