@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import psycopg
-
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cleaning.cleaner import OllamaFrameCleaner
 from adapters.masking.masker import OnProgress, OpenCVMasker
@@ -107,6 +105,8 @@ def _creating_tables(settings: Settings) -> Iterator[None]:
     if settings.event_store == "sqlite":
         yield
         return
+    import psycopg  # imported here: SQLite installations never load the PostgreSQL driver
+
     with psycopg.connect(settings.event_store, autocommit=True) as connection:
         connection.execute(
             "SELECT pg_advisory_lock(hashtext(%s))", [f"endoveil {settings.postgres_schema}"]

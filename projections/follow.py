@@ -18,20 +18,32 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeGuard
 from uuid import UUID
 
-import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import InterfaceError, OperationalError
-from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg.sql import SQL, Identifier
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+if TYPE_CHECKING:
+    from eventsourcing.postgres import PostgresApplicationRecorder
 
 log = logging.getLogger(__name__)
-#: What a lost or unreachable database raises (eventsourcing wraps psycopg's errors).
-CONNECTION_ERRORS: tuple[type[Exception], ...] = (
-    OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError,
-)  # fmt: skip
+
+
+@cache
+def connection_errors() -> tuple[type[Exception], ...]:
+    """What a lost or unreachable database raises (eventsourcing wraps psycopg's errors).
+
+    A function, not a constant, so that importing this module (every CLI command does) does
+    not load psycopg: it is imported only once an error has to be matched.
+    """
+    import psycopg
+
+    return (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+
+
 #: The first pause after a lost connection, and the longest one (it doubles in between).
 FIRST_PAUSE_S, MOST_PAUSE_S = 0.1, 5.0
 
@@ -105,7 +117,7 @@ class LogWatch:
             woken = False
             for _ in self._connection.notifies(timeout=timeout, stop_after=1):
                 woken = True
-        except CONNECTION_ERRORS:
+        except connection_errors():
             self._listen_again()
             return True  # notifications sent while it was gone are lost: the caller must look
         self._backoff.succeeded()
@@ -120,16 +132,16 @@ class LogWatch:
         self.close()
         self._backoff.failed("listening for new events")
         assert self._listen is not None
-        with contextlib.suppress(*CONNECTION_ERRORS):
+        with contextlib.suppress(*connection_errors()):
             self._on_lost()
-        with contextlib.suppress(*CONNECTION_ERRORS):  # still away: the next wait tries again
+        with contextlib.suppress(*connection_errors()):  # still away: the next wait tries again
             self._connection = self._listen()
 
     def close(self) -> None:
         """Close the listening connection (a later wait opens a new one)."""
         connection, self._connection = self._connection, None
         if connection is not None:
-            with contextlib.suppress(*CONNECTION_ERRORS):
+            with contextlib.suppress(*connection_errors()):
                 connection.close()
 
 
@@ -139,6 +151,9 @@ def _listener(recorder: PostgresApplicationRecorder) -> Callable[[], Any]:
     Not a pooled one: it is held for as long as the follower runs, and replaced, not
     returned, when the database drops it.
     """
+    import psycopg
+    from psycopg.sql import SQL, Identifier
+
     pool = recorder.datastore.pool
     # eventsourcing gives the pool a plain conninfo and a dict of settings
     conninfo = pool.conninfo if isinstance(pool.conninfo, str) else pool.conninfo()
@@ -153,6 +168,15 @@ def _listener(recorder: PostgresApplicationRecorder) -> Callable[[], Any]:
     return listen
 
 
+def _listens(recorder: object) -> TypeGuard[PostgresApplicationRecorder]:
+    """Whether ``recorder`` can LISTEN (PostgreSQL); a SQLite one is told without psycopg."""
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        return False
+    from eventsourcing.postgres import PostgresApplicationRecorder
+
+    return isinstance(recorder, PostgresApplicationRecorder)
+
+
 @contextlib.contextmanager
 def watch_log(app: Application[UUID]) -> Iterator[LogWatch]:
     """A ``LogWatch`` on ``app``'s event log, listening for as long as the block runs.
@@ -161,7 +185,7 @@ def watch_log(app: Application[UUID]) -> Iterator[LogWatch]:
     channel (opened again whenever the database drops it), closed when the block ends.
     """
     recorder = app.recorder
-    if not isinstance(recorder, PostgresApplicationRecorder):
+    if not _listens(recorder):
         yield LogWatch()
         return
     # the pool's check replaces the dead connections at once; its pre-ping alone would, but

@@ -8,12 +8,11 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import Services
 from adapters.cli.app import Context, _context, _history, _parse_id, app
 from adapters.cli.failures import describe
 from adapters.cli.level1_commands import (
@@ -24,6 +23,9 @@ from adapters.cli.text import audit_lines, event_line, import_json, import_line,
 from domain.importer import ImportReport
 from domain.rulebook import mermaid
 from projections.audit import explain
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
 
 
 @app.command("import")
@@ -170,4 +172,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

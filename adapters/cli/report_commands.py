@@ -13,7 +13,7 @@ import typer
 
 from adapters.cli.app import _context, _history, _parse_id, app
 from adapters.cli.text import audit_lines, event_line, metrics_lines
-from projections.follow import CONNECTION_ERRORS, Backoff, watch_log
+from projections.follow import Backoff, connection_errors, watch_log
 from projections.metrics import as_json as metrics_json
 from projections.replay import rebuild_and_compare
 from projections.report import FORMATS, build_report, render, summary_csv
@@ -136,7 +136,7 @@ def project(
             log.wait(interval)
             try:
                 services.catch_up()
-            except CONNECTION_ERRORS:  # the database went away: keep following once it is back
+            except connection_errors():  # the database went away: keep following once it is back
                 backoff.failed("following the event log")
             else:
                 backoff.succeeded()

@@ -10,14 +10,16 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 from eventsourcing.persistence import IntegrityError
 
-from adapters.bootstrap import Services
 from adapters.cli.app import _context, app
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
 
 log = logging.getLogger(__name__)
 #: What ``serve`` says when it would refuse everyone (the page loads; no data ever does).

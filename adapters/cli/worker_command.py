@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import Services
 from adapters.cli.app import _context, app
 from adapters.cli.text import import_json
-from projections.follow import CONNECTION_ERRORS, Backoff, LogWatch, watch_log
+from projections.follow import Backoff, LogWatch, connection_errors, watch_log
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
 
 
 @app.command()
@@ -50,7 +52,7 @@ def _work(services: Services, log: LogWatch, poll: float, idle_exit: float | Non
     while True:
         try:
             worked = _work_round(services)
-        except CONNECTION_ERRORS:
+        except connection_errors():
             backoff.failed("worker")
             continue
         backoff.succeeded()

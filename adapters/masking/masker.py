@@ -16,23 +16,21 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import cv2
-import numpy as np
-
-from adapters.endoscope.activity import locate_endoscope
-from adapters.endoscope.blanks import Range, describe, find_blank_ranges
-from adapters.endoscope.region import Region, with_holes
-from adapters.masking.encode import encode_masked, even_size
-from adapters.masking.encoders import Encoder, choose
-from adapters.masking.inside_text import InsideReader, blackout_boxes, warmed_up
-from adapters.masking.verify import KeyframePeak, Verification, VerificationFailed, verify_output
 from adapters.storage.atomic import atomic_target
-from adapters.video.ffmpeg import EncoderError, ffmpeg_version
-from adapters.video.ocr import OcrEngine, OcrUnavailable, RapidOcr, TextBox
-from adapters.video.opencv_frames import UnreadableVideo, VideoInfo, read_info
 from domain.ports import LevelFailure, LevelResult
 from domain.reasons import Reason
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from adapters.endoscope.blanks import Range
+    from adapters.endoscope.region import Region
+    from adapters.masking.encoders import Encoder
+    from adapters.masking.verify import Verification
+    from adapters.video.ocr import OcrEngine, TextBox
+    from adapters.video.opencv_frames import VideoInfo
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +69,16 @@ class OpenCVMasker:
         ever left at ``target``. Logs name only ``video_id``.
 
         """
+        # Imported here, not at the top: building the application (``endoveil status``,
+        # ``--help``) must not load OpenCV, numpy and the OCR engine; only masking needs them.
+        import cv2
+
+        from adapters.masking.encoders import choose
+        from adapters.masking.verify import VerificationFailed
+        from adapters.video.ffmpeg import EncoderError, ffmpeg_version
+        from adapters.video.ocr import OcrUnavailable, RapidOcr
+        from adapters.video.opencv_frames import UnreadableVideo
+
         encoder = choose(self._encoder)
         versions = {"opencv": cv2.__version__, "encoder": encoder.record}
         verification = None
@@ -119,6 +127,13 @@ class OpenCVMasker:
         versions: dict[str, str],
         encoder: Encoder,
     ) -> tuple[Region, int, Verification, str]:
+        from adapters.endoscope.activity import locate_endoscope
+        from adapters.endoscope.blanks import describe, find_blank_ranges
+        from adapters.endoscope.region import with_holes
+        from adapters.masking.encode import even_size
+        from adapters.masking.inside_text import blackout_boxes, warmed_up
+        from adapters.video.opencv_frames import read_info
+
         info = read_info(source)
         if min(info.width, info.height, info.fps, info.frames) <= 0:
             raise LevelFailure(
@@ -160,6 +175,10 @@ class OpenCVMasker:
         self, job: _Job, region: Region
     ) -> tuple[int, Verification, list[TextBox]]:
         """One masked encode into ``job.temp``, checked outside and read inside the image."""
+        from adapters.masking.encode import encode_masked, even_size
+        from adapters.masking.inside_text import InsideReader
+        from adapters.masking.verify import KeyframePeak, verify_output
+
         info = job.info
 
         def progress(done: int) -> None:
