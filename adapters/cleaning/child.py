@@ -6,11 +6,13 @@ it reads a :class:`Job` as JSON on stdin and answers one JSON message on stdout.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,18 @@ from typing import Any
 import httpx
 
 from adapters.cleaning.classify import Classifier
+from adapters.cleaning.encode_pass import encode_cleaned
 from adapters.cleaning.errors import LevelFailure
-from adapters.cleaning.mask_pixels import render
 from adapters.cleaning.rules import PATIENT_CATEGORIES, keep_visible
 from adapters.cleaning.sampling import SamplingPolicy, analyse
-from adapters.cleaning.verify import verify
+from adapters.cleaning.verify import OutputKeyframes, verify
 from adapters.endoscope.activity import locate_endoscope
+from adapters.masking.encode import (
+    KEYFRAMES_PER_VIDEO,
+    MAX_KEYFRAME_GAP,
+    MIN_KEYFRAME_GAP,
+    even_size,
+)
 from adapters.video.ffmpeg import EncoderError
 from adapters.video.ocr import OcrUnavailable, RapidOcr
 from adapters.video.opencv_frames import UnreadableVideo, read_info
@@ -44,6 +52,7 @@ class Job:
     read_timeout: float
     policy: SamplingPolicy = field(default_factory=SamplingPolicy)
     deadline_s: float = 0.0  # > 0: the child also ends itself then, should its parent die
+    progress_fd: int = -1  # >= 0: the child writes the frames it encoded there, one a line
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class Outcome:
     ollama_calls: int
     ocr_engine: str
     metadata: dict[str, str | None]
+    verification: str = ""
 
 
 def clean_video(job: Job) -> Outcome:
@@ -101,21 +111,46 @@ def _clean(job: Job) -> Outcome:
         )
     tracks = found.tracker.tracks
     masks = found.tracker.masked_spans(found.frames, MASK_MARGIN, info.width, info.height)
-    kept = found.tracker.kept_spans(info.width, info.height)
-    written = render(job.source, Path(job.temp), masks, info, finding.region, kept)
+    kept = found.tracker.kept_spans()
+    width, height = even_size(info.width, info.height)
+    seen = OutputKeyframes(width, height, _keyframes_expected(info.frames))
+    written = encode_cleaned(
+        job.source, Path(job.temp), info, finding.region, masks, kept, seen.add, _progress(job)
+    )
     if written != info.frames:
         raise LevelFailure("truncated_video", f"Only {written} frames could be encoded.")
     patient = [t for t in categories if categories[t] in PATIENT_CATEGORIES or t in _masked(tracks)]
-    checks = verify(job.temp, info, patient, ocr)
+    identifiers = [v for k, v in classifier.metadata.items() if v and k != "device"]
+    checked = verify(job.temp, info, seen, finding.region, masks, kept, patient, identifiers, ocr)
     return Outcome(
         frames=written,
         masked_lines=sum(t.masked for t in tracks),
-        visible_lines=sum(not t.masked for t in tracks),
-        ocr_calls=found.ocr_calls + checks,
+        visible_lines=len(kept),
+        ocr_calls=found.ocr_calls + checked.ocr_calls,
         ollama_calls=classifier.calls,
         ocr_engine=ocr.name,
         metadata=dict(classifier.metadata),
+        verification=checked.describe(),
     )
+
+
+def _keyframes_expected(frames: int) -> int:
+    """How many keyframes ``keyframe_rule`` asks the encoder for."""
+    gap = min(MAX_KEYFRAME_GAP, max(MIN_KEYFRAME_GAP, frames // KEYFRAMES_PER_VIDEO))
+    return (frames + gap - 1) // gap + (1 if (frames - 1) % gap else 0)
+
+
+def _progress(job: Job) -> Callable[[int], None] | None:
+    """Frames encoded so far, as lines on the job's progress descriptor, if it has one."""
+    if job.progress_fd < 0:
+        return None
+    stream = os.fdopen(job.progress_fd, "w", buffering=1)
+
+    def report(frames: int) -> None:
+        with contextlib.suppress(OSError):  # the parent stopped listening: carry on
+            stream.write(f"{frames}\n")
+
+    return report
 
 
 def _masked(tracks: list[Any]) -> set[str]:

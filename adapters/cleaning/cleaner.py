@@ -128,8 +128,8 @@ class OllamaFrameCleaner:
         )  # fmt: skip
         detail = (
             f"Masked {outcome.masked_lines} text lines over {outcome.frames} frames "
-            f"({outcome.visible_lines} device lines left visible; {outcome.ocr_calls} OCR "
-            f"and {outcome.ollama_calls} Ollama calls)."
+            f"({outcome.visible_lines} harmless lines kept readable; {outcome.ocr_calls} OCR "
+            f"and {outcome.ollama_calls} Ollama calls). Verified: {outcome.verification}."
         )
         result = LevelResult.ok(target, "frame_cleaned", detail, versions)
         return replace(result, patient_metadata=dict(outcome.metadata))

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from adapters.cleaning.reading import read_lines
-from adapters.cleaning.tracking import Rect, Tracker
+from adapters.cleaning.tracking import Rect, Tracker, grown, intersection, union
 from adapters.video.ocr import OcrEngine
 from adapters.video.opencv_frames import iter_frames
 
@@ -118,6 +118,9 @@ class _Pass:
             min(w, (x + cw) * p.scale + p.pad),
             min(h, (y + ch) * p.scale + p.pad),
         )
+        for track in self.tracker.tracks:  # read known lines whole, never cut in two
+            if intersection(area, grown(track.rect, p.pad, w, h)):
+                area = union(area, grown(track.rect, p.pad, w, h))
         if (area[2] - area[0]) * (area[3] - area[1]) > 0.4 * w * h:
             return (0, 0, w, h)
         return area
@@ -126,11 +129,13 @@ class _Pass:
         x0, y0, x1, y1 = area
         self.calls += 1
         boxes = read_lines(self.ocr, frame[y0:y1, x0:x1], (x0, y0))
-        self.tracker.add_sample(index, area, boxes)
+        height, width = frame.shape[:2]
+        self.tracker.add_sample(index, area, boxes, (0, 0, width, height))
         if boxes:
             self.verdicts.update(self.decide([text for _, text in boxes]))
         for track in self.tracker.tracks:  # any text that must be hidden hides the line
-            track.masked = any(self.verdicts.get(text, True) for text in track.texts)
+            verdicts = (self.verdicts.get(text, True) for text in track.texts)
+            track.masked = track.unsure or any(verdicts)
         self.reference, self.last_read = sig, index
 
 
