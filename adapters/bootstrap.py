@@ -131,6 +131,7 @@ def build(
         read_timeout=settings.ollama_read_timeout,
         ocr_engine=settings.ocr_engine,
         budget_s=settings.cleaning_budget,
+        budget_per_minute_s=settings.cleaning_budget_per_minute,
         circuit=circuit_of(settings),
     )
     vault = KeyFileVault(settings.data_dir)

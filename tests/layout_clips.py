@@ -54,6 +54,7 @@ class ClipLayout:
     lines: tuple[Line, ...]
     size_px: int = 34  # font size
     grey: int = 200  # text level: light grey, not white
+    highlights: bool = True  # moving specular reflections in the image
 
     def image_mask(self) -> np.ndarray:
         """uint8 ``HxW``, 255 where the endoscope picture is."""
@@ -112,6 +113,17 @@ def _draw(canvas: np.ndarray, text: str, x: int, y: int, size: int, grey: int) -
     return (x, y, x + w, y + h)
 
 
+def _highlights(frame: np.ndarray, mask: np.ndarray, bbox: Box, t: float) -> None:
+    """Draw three small white reflections wandering over the image (inside it only)."""
+    x0, y0, x1, y1 = bbox
+    spot = np.zeros(mask.shape, np.uint8)
+    for k in range(3):
+        cx = x0 + int((x1 - x0) * (0.3 + 0.2 * k + 0.15 * math.sin(3 * t + k)))
+        cy = y0 + int((y1 - y0) * (0.35 + 0.15 * k + 0.15 * math.cos(2 * t + 2 * k)))
+        cv2.ellipse(spot, (cx, cy), (14 + 4 * k, 8 + 2 * k), 30 * k, 0, 360, 255, -1)
+    frame[(spot > 0) & (mask > 0)] = 250
+
+
 def write_clip(path: Path, layout: ClipLayout, seconds: float = 1.2, fps: float = 10.0) -> Clip:
     """Write ``layout`` as an H.264 clip: drifting tissue in the image, text around it."""
     rng = np.random.default_rng(11)
@@ -130,6 +142,8 @@ def write_clip(path: Path, layout: ClipLayout, seconds: float = 1.2, fps: float 
             frame = np.zeros((layout.height, layout.width, 3), np.uint8)
             picture = texture[dy : dy + y1 - y0, dx : dx + x1 - x0]
             frame[y0:y1, x0:x1] = cv2.bitwise_and(picture, inside)
+            if layout.highlights:  # specular reflections: bright, moving, colourless
+                _highlights(frame, mask, (x0, y0, x1, y1), t)
             clock = (_EXAM_START + dt.timedelta(seconds=int(t))).strftime("%d.%m.%Y %H:%M:%S")
             for line in layout.lines:
                 text = clock if line.text == CLOCK else line.text

@@ -12,7 +12,7 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,7 +76,7 @@ def clean_video(job: Job) -> Outcome:
         LevelFailure: an expected failure, with its reason code.
     """
     try:
-        return _clean(job)
+        return _clean(job, Reporter(job.progress_fd))
     except UnreadableVideo:
         raise LevelFailure("unreadable_video", "The file cannot be opened as a video.") from None
     except OcrUnavailable:
@@ -85,7 +85,7 @@ def clean_video(job: Job) -> Outcome:
         raise LevelFailure("encoder_failed", f"The H.264 encoder failed: {err.message}.") from None
 
 
-def _clean(job: Job) -> Outcome:
+def _clean(job: Job, report: Reporter) -> Outcome:
     info = read_info(job.source)
     if min(info.width, info.height, info.fps, info.frames) <= 0:
         raise LevelFailure("unreadable_video", "The video declares no frames or no frame size.")
@@ -98,7 +98,8 @@ def _clean(job: Job) -> Outcome:
     categories: dict[str, str | None] = {}
 
     def decide(texts: list[str]) -> dict[str, bool]:
-        categories.update(classifier.categories(texts))
+        with report.waiting_for_ollama():
+            categories.update(classifier.categories(texts))
         return {text: not keep_visible(categories[text], text) for text in texts}
 
     try:
@@ -115,7 +116,7 @@ def _clean(job: Job) -> Outcome:
     width, height = even_size(info.width, info.height)
     seen = OutputKeyframes(width, height, _keyframes_expected(info.frames))
     written = encode_cleaned(
-        job.source, Path(job.temp), info, finding.region, masks, kept, seen.add, _progress(job)
+        job.source, Path(job.temp), info, finding.region, masks, kept, seen.add, report.frames
     )
     if written != info.frames:
         raise LevelFailure("truncated_video", f"Only {written} frames could be encoded.")
@@ -140,17 +141,29 @@ def _keyframes_expected(frames: int) -> int:
     return (frames + gap - 1) // gap + (1 if (frames - 1) % gap else 0)
 
 
-def _progress(job: Job) -> Callable[[int], None] | None:
-    """Frames encoded so far, as lines on the job's progress descriptor, if it has one."""
-    if job.progress_fd < 0:
-        return None
-    stream = os.fdopen(job.progress_fd, "w", buffering=1)
+class Reporter:
+    """Report lines to the parent (``adapters.cleaning.budget``); silent without a descriptor."""
 
-    def report(frames: int) -> None:
-        with contextlib.suppress(OSError):  # the parent stopped listening: carry on
-            stream.write(f"{frames}\n")
+    def __init__(self, fd: int) -> None:
+        self._stream = os.fdopen(fd, "w", buffering=1) if fd >= 0 else None
 
-    return report
+    def _say(self, line: str) -> None:
+        if self._stream is not None:
+            with contextlib.suppress(OSError):  # the parent stopped listening: carry on
+                self._stream.write(line + "\n")
+
+    def frames(self, count: int) -> None:
+        """``count`` frames are encoded."""
+        self._say(f"frames {count}")
+
+    @contextlib.contextmanager
+    def waiting_for_ollama(self) -> Iterator[None]:
+        """The block waits for Ollama: a budget that runs out now is Ollama's timeout."""
+        self._say("phase ollama")
+        try:
+            yield
+        finally:
+            self._say("phase local")
 
 
 def _masked(tracks: list[Any]) -> set[str]:

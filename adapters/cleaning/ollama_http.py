@@ -14,7 +14,8 @@ _DEFAULT_PORT = 11434  # what the ollama client assumes when the host names no p
 # ValidationError and json.JSONDecodeError are ValueErrors; ConnectionError is an OSError.
 EXPECTED = (httpx.HTTPError, httpx.InvalidURL, ollama.ResponseError, OSError, ValueError)
 
-#: Reasons that mean Ollama itself failed; they count towards the circuit breaker.
+#: Reasons that mean Ollama itself failed; they count towards the circuit breaker. Not
+#: ``cleaning_timeout``: the budget ran out in local work (OCR, encoding), not in Ollama.
 OLLAMA_FAILURES = frozenset(
     {
         "ollama_unavailable",
@@ -23,7 +24,6 @@ OLLAMA_FAILURES = frozenset(
         "ollama_timeout",
         "ollama_error",
         "ollama_bad_answer",
-        "cleaning_timeout",
     }
 )
 

@@ -51,9 +51,14 @@ def circuit_line(settings: Settings) -> str:
 def circuit(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Close the circuit now (Ollama is back).")
+    ] = False,
 ) -> None:
-    """Show the Ollama circuit breaker: closed, open (level 1 skipped) or half-open."""
+    """Show the Ollama circuit breaker (of this host and model): closed, open or half-open."""
     settings = _context(ctx).settings
+    if reset:
+        circuit_of(settings).reset()
     if as_json:
         typer.echo(json.dumps(circuit_json(circuit_of(settings)), indent=2))
     else:
