@@ -22,10 +22,13 @@ import httpx
 from adapters.cleaning.classify import Classifier
 from adapters.cleaning.encode_pass import encode_cleaned
 from adapters.cleaning.errors import LevelFailure
+from adapters.cleaning.reading import OverlayOcr
 from adapters.cleaning.rules import PATIENT_CATEGORIES, keep_visible
 from adapters.cleaning.sampling import SamplingPolicy, analyse
+from adapters.cleaning.tracking import Rect
 from adapters.cleaning.verify import OutputKeyframes, verify
 from adapters.endoscope.activity import locate_endoscope
+from adapters.endoscope.region import Region
 from adapters.masking.encode import (
     KEYFRAMES_PER_VIDEO,
     MAX_KEYFRAME_GAP,
@@ -33,7 +36,7 @@ from adapters.masking.encode import (
     even_size,
 )
 from adapters.video.ffmpeg import EncoderError
-from adapters.video.ocr import OcrUnavailable, RapidOcr
+from adapters.video.ocr import OcrUnavailable
 from adapters.video.opencv_frames import UnreadableVideo, read_info
 
 #: Pixels added around every masked line (OCR boxes hug the glyphs; anti-aliasing does not).
@@ -92,7 +95,7 @@ def _clean(job: Job, report: Reporter) -> Outcome:
     finding = locate_endoscope(job.source, info)  # fail-safe: black outside it but kept lines
     if finding.region is None:
         raise LevelFailure("roi_uncertain", finding.detail)
-    ocr = RapidOcr()
+    ocr = OverlayOcr()
     timeout = httpx.Timeout(job.read_timeout, connect=job.connect_timeout)
     classifier = Classifier(job.host, job.model, timeout)
     categories: dict[str, str | None] = {}
@@ -103,7 +106,8 @@ def _clean(job: Job, report: Reporter) -> Outcome:
         return {text: not keep_visible(categories[text], text) for text in texts}
 
     try:
-        found = analyse(job.source, ocr, decide, job.policy, info.fps, info.frames)
+        outside = outside_areas(finding.region)
+        found = analyse(job.source, ocr, decide, job.policy, info.fps, info.frames, outside)
     finally:
         classifier.close()
     if found.frames < info.frames:
@@ -133,6 +137,11 @@ def _clean(job: Job, report: Reporter) -> Outcome:
         metadata=dict(classifier.metadata),
         verification=checked.describe(),
     )
+
+
+def outside_areas(region: Region, least: int = 24) -> list[Rect]:
+    """The boxes outside the image's bounding box worth reading (``least`` px both ways)."""
+    return [(x, y, x + w, y + h) for x, y, w, h in region.outside_boxes() if min(w, h) >= least]
 
 
 def _keyframes_expected(frames: int) -> int:
