@@ -171,7 +171,7 @@ def pentax_circle(width: int = 1280, height: int = 720) -> ClipLayout:
         Line("PENTAX", left, row(0), False),
         Line("EPK-i7000", left, row(1), False),
         Line("Jürgen", left, row(2), True),
-        Line("Schröder", left, row(3), True),
+        Line("SCHRÖDER", left, row(3), True),  # processors often write names in capitals
         Line("12.03.1955", left, row(4), True),
         Line(CLOCK, left, row(5), True),
         Line("EG-2990i", width - int(260 * k), row(0), False),

@@ -71,3 +71,9 @@ def test_verification_flags_names_dates_and_tokens_outside_kept_lines() -> None:
 def test_a_device_word_does_not_lend_its_verdict_to_a_name() -> None:
     assert rule_category("EVIS Jurgen") == "patient_name"
     assert rule_category("EXERA Müller") == "patient_name"
+
+
+def test_a_name_in_capitals_is_not_a_device_label() -> None:
+    # The leak of #15: "SCHRÖDER" kept readable as "4 device lines" on a Pentax-like screen.
+    assert not keep_visible("other", "SCHRODER")
+    assert not keep_visible("device_info", "SCHRÖDER JÜRGEN")
