@@ -117,7 +117,7 @@ def build(
 ) -> Services:
     """Wire endoveil; tests may pass their own level adapters.
 
-    ``on_progress(video_id, frames_done, frames_total)`` follows level 2's encoding.
+    ``on_progress(video_id, frames_done, frames_total)`` follows the encoding of levels 1 and 2.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with _creating_tables(settings):
@@ -133,6 +133,7 @@ def build(
         budget_s=settings.cleaning_budget,
         budget_per_minute_s=settings.cleaning_budget_per_minute,
         circuit=circuit_of(settings),
+        on_progress=on_progress,
     )
     vault = KeyFileVault(settings.data_dir)
     chain = FallbackChain(library, cleaner, masker or OpenCVMasker(on_progress), store, vault=vault)

@@ -6,15 +6,18 @@ Output names videos by id only; patient metadata is never printed.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from typing import Annotated, Any
 from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import circuit_of
+from adapters.bootstrap import Services, circuit_of
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cli.app import _context, _parse_id, app
+from adapters.cli.progress import MaskingProgress
 from adapters.settings import Settings
 from domain.errors import VideoNotFound
 from domain.reprocess import Reprocessor
@@ -75,12 +78,25 @@ def reprocess(
         bool, typer.Option("--degraded", help="Every video archived at fallback_basic/raw_copied.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per video.")] = False,
+    progress: Annotated[
+        bool, typer.Option("--progress", help="Show a progress bar on stderr (default: on a TTY).")
+    ] = False,
 ) -> None:
     """Run level 1 again on videos archived at fallback_basic or raw_copied."""
     if bool(video_ids) == degraded:
         typer.echo("endoveil: give VIDEO_ID... or --degraded (not both)", err=True)
         raise typer.Exit(2)
-    services = _context(ctx).services
+    with contextlib.ExitStack() as stack:
+        if progress or sys.stderr.isatty():
+            _context(ctx).on_progress = stack.enter_context(MaskingProgress())
+        worse = _reprocess(_context(ctx).services, video_ids, degraded, as_json)
+    raise typer.Exit(1 if worse else 0)
+
+
+def _reprocess(
+    services: Services, video_ids: list[str] | None, degraded: bool, as_json: bool
+) -> bool:
+    """Reprocess the videos; return whether one of them was not found."""
     reprocessor = Reprocessor(services.library, services.chain)
     ids: list[UUID] = (
         reprocessor.degraded() if degraded else [_parse_id(v) for v in video_ids or []]
@@ -108,4 +124,4 @@ def reprocess(
             typer.echo(f"{vid}  not reprocessed: not archived at fallback_basic or raw_copied")
         else:
             typer.echo(f"{vid}  level={row['level']}  [{row['reason']}]")
-    raise typer.Exit(1 if worse else 0)
+    return worse
