@@ -38,6 +38,7 @@ from adapters.masking.encode import (
 from adapters.video.ffmpeg import EncoderError
 from adapters.video.ocr import OcrUnavailable
 from adapters.video.opencv_frames import UnreadableVideo, read_info
+from domain.reasons import Reason
 
 #: Pixels added around every masked line (OCR boxes hug the glyphs; anti-aliasing does not).
 MASK_MARGIN = 8
@@ -81,20 +82,26 @@ def clean_video(job: Job) -> Outcome:
     try:
         return _clean(job, Reporter(job.progress_fd))
     except UnreadableVideo:
-        raise LevelFailure("unreadable_video", "The file cannot be opened as a video.") from None
+        raise LevelFailure(
+            Reason.UNREADABLE_VIDEO, "The file cannot be opened as a video."
+        ) from None
     except OcrUnavailable:
-        raise LevelFailure("ocr_engine_missing", "The OCR engine cannot be loaded.") from None
+        raise LevelFailure(Reason.OCR_ENGINE_MISSING, "The OCR engine cannot be loaded.") from None
     except EncoderError as err:
-        raise LevelFailure("encoder_failed", f"The H.264 encoder failed: {err.message}.") from None
+        raise LevelFailure(
+            Reason.ENCODER_FAILED, f"The H.264 encoder failed: {err.message}."
+        ) from None
 
 
 def _clean(job: Job, report: Reporter) -> Outcome:
     info = read_info(job.source)
     if min(info.width, info.height, info.fps, info.frames) <= 0:
-        raise LevelFailure("unreadable_video", "The video declares no frames or no frame size.")
+        raise LevelFailure(
+            Reason.UNREADABLE_VIDEO, "The video declares no frames or no frame size."
+        )
     finding = locate_endoscope(job.source, info)  # fail-safe: black outside it but kept lines
     if finding.region is None:
-        raise LevelFailure("roi_uncertain", finding.detail)
+        raise LevelFailure(Reason.ROI_UNCERTAIN, finding.detail)
     ocr = OverlayOcr()
     timeout = httpx.Timeout(job.read_timeout, connect=job.connect_timeout)
     classifier = Classifier(job.host, job.model, timeout)
@@ -112,7 +119,7 @@ def _clean(job: Job, report: Reporter) -> Outcome:
         classifier.close()
     if found.frames < info.frames:
         raise LevelFailure(
-            "truncated_video", f"Only {found.frames} of {info.frames} frames could be decoded."
+            Reason.TRUNCATED_VIDEO, f"Only {found.frames} of {info.frames} frames could be decoded."
         )
     tracks = found.tracker.tracks
     masks = found.tracker.masked_spans(found.frames, MASK_MARGIN, info.width, info.height)
@@ -123,7 +130,7 @@ def _clean(job: Job, report: Reporter) -> Outcome:
         job.source, Path(job.temp), info, finding.region, masks, kept, seen.add, report.frames
     )
     if written != info.frames:
-        raise LevelFailure("truncated_video", f"Only {written} frames could be encoded.")
+        raise LevelFailure(Reason.TRUNCATED_VIDEO, f"Only {written} frames could be encoded.")
     patient = [t for t in categories if categories[t] in PATIENT_CATEGORIES or t in _masked(tracks)]
     identifiers = [v for k, v in classifier.metadata.items() if v and k != "device"]
     checked = verify(job.temp, info, seen, finding.region, masks, kept, patient, identifiers, ocr)
@@ -198,7 +205,7 @@ def child_main() -> None:
     except LevelFailure as failure:
         message = {"failed": [failure.reason, failure.detail]}
     except Exception as err:  # a bug: the parent records it; the message holds no file name
-        message = {"failed": ["unexpected_error", f"Level 1 crashed ({type(err).__name__})."]}
+        message = {"failed": [Reason.UNEXPECTED_ERROR, f"Level 1 crashed ({type(err).__name__})."]}
     with answer:
         answer.write(json.dumps(message))
 

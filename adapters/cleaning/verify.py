@@ -32,6 +32,7 @@ from adapters.masking.verify import (
 )
 from adapters.video.ocr import OcrEngine
 from adapters.video.opencv_frames import VideoInfo, read_info
+from domain.reasons import Reason
 
 #: Level 1 may black out text inside the image, but never this much of the image itself.
 MAX_IMAGE_MASKED = 0.15
@@ -78,7 +79,7 @@ class Verification:
 
 
 def _fail(detail: str) -> LevelFailure:
-    return LevelFailure("verification_failed", detail)
+    return LevelFailure(Reason.VERIFICATION_FAILED, detail)
 
 
 def check_structure(output: str, info: VideoInfo) -> None:

@@ -172,7 +172,12 @@ def demo(ctx: typer.Context) -> None:
 
 def main() -> None:
     """Console entry point: every command module registers on the one ``app``."""
-    from adapters.cli import report_commands, service_commands, worker_command  # noqa: F401
+    from adapters.cli import (  # noqa: F401
+        backup_commands,
+        report_commands,
+        service_commands,
+        worker_command,
+    )
 
     app(prog_name="endoveil")
 
