@@ -95,6 +95,8 @@ class Clip:
 
 @functools.cache
 def _font(size: int) -> ImageFont.FreeTypeFont:
+    if not Path(FONT_PATH).is_file():  # a failed set-up, not a reason to skip
+        raise RuntimeError("DejaVu fonts are missing: run `bash scripts/system-packages`")
     return ImageFont.truetype(FONT_PATH, size)
 
 
