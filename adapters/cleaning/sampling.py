@@ -12,7 +12,6 @@ outside lines already masked, the changed area is read.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ import numpy as np
 from adapters.cleaning.reading import read_lines
 from adapters.cleaning.tracking import Rect, Tracker, grown, intersection, union
 from adapters.video.ocr import OcrEngine
-from adapters.video.opencv_frames import iter_frames
+from adapters.video.opencv_frames import open_capture
 
 #: ``decide(texts)`` says, for each text, whether it must be masked.
 Decide = Callable[[list[str]], dict[str, bool]]
@@ -102,6 +101,15 @@ class _Pass:
         self.last_read = -(10**9)
         self.reads = self.calls = 0
         self.verdicts: dict[str, bool] = {}
+
+    def looks_at(self, index: int) -> bool:
+        """Whether frame ``index`` is looked at (the others are decoded, never converted).
+
+        Every ``min_gap_s`` (a change is noticed that late at most; the masks cover the
+        frames between two looks anyway), and every frame a periodic read is due.
+        """
+        due = (self.min_gap, self.full_every, self.whole_every)
+        return index == 0 or index == self.last or any(index % every == 0 for every in due)
 
     def frame(self, index: int, frame: np.ndarray) -> None:
         h, w = frame.shape[:2]
@@ -182,9 +190,13 @@ def analyse(
         LevelFailure: ``decide`` gave up (an Ollama failure).
     """
     state = _Pass(ocr, decide, policy, fps, frames - 1, outside or [])
-    frames, width, height = 0, 0, 0
-    with contextlib.closing(iter_frames(source)) as decoded:
-        for index, frame in enumerate(decoded):
-            state.frame(index, frame)
-            frames, (height, width) = index + 1, frame.shape[:2]
-    return Analysis(state.tracker, frames, width, height, state.calls)
+    index, width, height = 0, 0, 0
+    with open_capture(source) as capture:
+        while capture.grab():  # decodes; only the frames looked at are converted to BGR
+            if state.looks_at(index):
+                retrieved, frame = capture.retrieve()
+                if retrieved:
+                    state.frame(index, frame)
+                    height, width = frame.shape[:2]
+            index += 1
+    return Analysis(state.tracker, index, width, height, state.calls)
