@@ -1,13 +1,18 @@
 """The composition root: builds the application from settings and wires adapters into ports.
 
-Nothing connects to a database or a server at import time; everything happens in :func:`build`.
+Every object with a collaborator is made here, once (the chain, the importer, the reprocessor,
+the Ollama circuit, every view); the CLI, the web and the workers take them from
+:class:`Services`. Nothing connects to a database or a server at import time; everything
+happens in :func:`build`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import psycopg
@@ -17,14 +22,17 @@ from adapters.cleaning.cleaner import OllamaFrameCleaner
 from adapters.masking.masker import OnProgress, OpenCVMasker
 from adapters.settings import Settings
 from adapters.storage.files import FileStore
-from adapters.storage.keys import cipher_key
+from adapters.storage.keycheck import open_checked_library
+from adapters.storage.keys import configured_key, new_key, save_key
+from adapters.storage.processes import LocalProcesses
 from adapters.storage.vault import KeyFileVault
 from adapters.video.probe import OpenCVProbe
 from domain.application import VideoLibrary
 from domain.erase import Eraser
 from domain.importer import Importer
 from domain.pipeline import FallbackChain
-from domain.ports import FrameCleaner, Masker
+from domain.ports import FrameCleaner, Masker, SystemClock
+from domain.reprocess import Reprocessor
 from projections.catalog import Projections
 
 
@@ -40,21 +48,26 @@ class Services:
     projections: Projections
     vault: KeyFileVault
     eraser: Eraser
+    reprocessor: Reprocessor
+    circuit: CircuitBreaker
 
     def catch_up(self) -> int:
         """Bring the materialised views up to date with the event log."""
         return self.projections.catch_up(self.library)
 
 
-def event_store_env(settings: Settings) -> dict[str, str]:
+def event_store_env(settings: Settings, key: str | None = None) -> dict[str, str]:
     """Eventsourcing's configuration: AES-encrypted, compressed events.
 
     In SQLite (the data dir's ``events.sqlite``, the default) or in PostgreSQL
-    (``ENDOVEIL_EVENT_STORE=postgresql://...``); the views live beside the events.
+    (``ENDOVEIL_EVENT_STORE=postgresql://...``); the views live beside the events. Without
+    ``key``, the configured key (made if there is none: tools and tests; ``build`` checks it).
     """
+    data_dir = settings.data_dir
+    key = key or configured_key(data_dir, settings.cipher_key) or save_key(data_dir, new_key())
     env = {
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
-        "CIPHER_KEY": cipher_key(settings.data_dir, settings.cipher_key),
+        "CIPHER_KEY": key,
         "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
     }
     if settings.event_store == "sqlite":
@@ -98,8 +111,17 @@ def _creating_tables(settings: Settings) -> Iterator[None]:
         yield
 
 
+def _create_private(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use 0644 less the umask).
+
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode, so they are private too.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def circuit_of(settings: Settings) -> CircuitBreaker:
-    """The Ollama circuit breaker persisted in the data dir."""
+    """The Ollama circuit breaker persisted in the data dir (one per :func:`build`)."""
     return CircuitBreaker(
         settings.circuit_path,
         threshold=settings.circuit_threshold,
@@ -119,11 +141,19 @@ def build(
 
     ``on_progress(video_id, frames_done, frames_total)`` follows the encoding of levels 1 and 2.
     """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if settings.event_store == "sqlite":
+        _create_private(settings.event_store_path)
     with _creating_tables(settings):
-        library = VideoLibrary(env=event_store_env(settings))
+        library = open_checked_library(
+            settings.data_dir,
+            settings.cipher_key,
+            lambda key: event_store_env(settings, key),
+            SystemClock(),
+        )
         projections = Projections.open(library)
     store = FileStore(settings.data_dir)
+    circuit = circuit_of(settings)
     cleaner = cleaner or OllamaFrameCleaner(
         host=settings.ollama_host,
         model=settings.ollama_model,
@@ -132,11 +162,16 @@ def build(
         ocr_engine=settings.ocr_engine,
         budget_s=settings.cleaning_budget,
         budget_per_minute_s=settings.cleaning_budget_per_minute,
-        circuit=circuit_of(settings),
+        circuit=circuit,
         on_progress=on_progress,
     )
     vault = KeyFileVault(settings.data_dir)
     chain = FallbackChain(library, cleaner, masker or OpenCVMasker(on_progress), store, vault=vault)
-    importer = Importer(library, chain, store, OpenCVProbe(), settings.lease_seconds)
+    importer = Importer(
+        library, chain, store, OpenCVProbe(), settings.lease_seconds, LocalProcesses()
+    )
     eraser = Eraser(library, store, vault)
-    return Services(settings, library, store, chain, importer, projections, vault, eraser)
+    reprocessor = Reprocessor(library, chain)
+    return Services(
+        settings, library, store, chain, importer, projections, vault, eraser, reprocessor, circuit
+    )

@@ -6,7 +6,9 @@ plain strings so that the domain knows no filesystem layout.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from domain.reasons import Reason
@@ -53,6 +55,46 @@ class LevelResult:
     ) -> LevelResult:
         """A level that ended without output, for ``reason``."""
         return cls(False, reason, detail, dict(versions or {}), None, verification)
+
+
+class LevelFailure(Exception):
+    """A level of the chain gives up for an expected reason: a reason code and a sentence.
+
+    One type for level 1 and level 2 alike, beside :class:`LevelResult` because that is what
+    it becomes: the level's entry point catches it and returns :meth:`result`, so an expected
+    failure never escapes a level as an exception (unexpected ones are the chain's business).
+
+    Args:
+        reason: the reason code (``Reason.OLLAMA_TIMEOUT``, ``Reason.ROI_UNCERTAIN``...).
+        detail: one short human sentence, never patient data.
+    """
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+    def result(
+        self, versions: dict[str, str] | None = None, verification: str | None = None
+    ) -> LevelResult:
+        """The level's result for this failure, with what ran and how far the check got."""
+        return LevelResult.failed(self.reason, self.detail, versions, verification)
+
+
+class Clock(Protocol):
+    """Where the application reads the time: claims, leases, erasure and event timestamps."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    """The wall clock, in UTC (what the composition root wires)."""
+
+    def now(self) -> datetime:
+        """The current time in UTC."""
+        return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -108,6 +150,28 @@ class VideoProbe(Protocol):
         ...
 
 
+class Processes(Protocol):
+    """Which process this is, and whether the process behind a claim is gone.
+
+    A run records its host and pid in its claim; a run of this host whose process no longer
+    exists (killed, crashed) is taken over at once instead of after its whole lease.
+    """
+
+    @property
+    def host(self) -> str:
+        """The name of the host the process runs on."""
+        ...
+
+    @property
+    def pid(self) -> int:
+        """The pid of the running process."""
+        ...
+
+    def gone(self, host: str | None, pid: int | None) -> bool:
+        """True only for a process of this host that no longer runs (unknown: False)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Received:
     """An input file taken in: its content hash, its size and where the original is kept."""
@@ -115,6 +179,8 @@ class Received:
     sha256: str
     size: int
     original: str
+    #: False when ``admit`` refused the bytes: nothing was kept (``original`` is then "").
+    kept: bool = True
 
 
 class VideoStore(Protocol):
@@ -124,8 +190,11 @@ class VideoStore(Protocol):
     events never hold a machine's absolute paths or an input's file name.
     """
 
-    def receive(self, source: str) -> Received:
+    def receive(self, source: str, admit: Callable[[str], bool] | None = None) -> Received:
         """Hash ``source`` in a stream and keep an unmodified copy of it as the original.
+
+        With ``admit``, the copy is kept only if ``admit(sha256)`` is true once the hash is
+        known (the bytes of an erased video are not): ``Received.kept`` says which.
 
         Raises:
             InputRejected: the path is missing, a directory or unreadable.

@@ -25,6 +25,8 @@ class Reason(StrEnum):
     CLAIMED = "claimed"
     LEASE_RENEWED = "lease_renewed"
     ERASED = "erased"
+    ERASED_VIDEO = "erased_video"
+    RUN_INTERRUPTED = "run_interrupted"
     # Outputs
     FRAME_CLEANED = "frame_cleaned"
     MASKED = "masked"
@@ -58,6 +60,7 @@ class Reason(StrEnum):
     UNSUPPORTED_DIMENSIONS = "unsupported_dimensions"
     UNSUPPORTED_FRAME_RATE = "unsupported_frame_rate"
     NO_FRAMES = "no_frames"
+    FILE_NAME_TOO_LONG = "file_name_too_long"
 
     @property
     def sentence(self) -> str:
@@ -73,6 +76,8 @@ SENTENCES: Final[dict[Reason, str]] = {
     Reason.CLAIMED: "A run claimed the video.",
     Reason.LEASE_RENEWED: "The run working on the video is still alive.",
     Reason.ERASED: "The patient metadata was shredded and the unanonymized files deleted.",
+    Reason.ERASED_VIDEO: "This video was erased; its bytes were refused and nothing was kept.",
+    Reason.RUN_INTERRUPTED: "The run was interrupted before it finished; its claim was released.",
     Reason.FRAME_CLEANED: "Level 1 found the patient text and masked it.",
     Reason.MASKED: "Everything outside the endoscope image was masked.",
     Reason.RAW_COPY_QUARANTINED: "No level could anonymize the video; the raw copy is "
@@ -103,6 +108,7 @@ SENTENCES: Final[dict[Reason, str]] = {
     Reason.UNSUPPORTED_DIMENSIONS: "The video's frame size is larger than supported.",
     Reason.UNSUPPORTED_FRAME_RATE: "The video's frame rate is outside the supported range.",
     Reason.NO_FRAMES: "The video declares no frames.",
+    Reason.FILE_NAME_TOO_LONG: "The file name is too long to claim; the file was not imported.",
 }
 
 

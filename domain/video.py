@@ -96,11 +96,15 @@ class Video(Aggregate):
         run_id: str
         lease_seconds: float
         taken_over_from: str | None
+        # Where the run is (claims stored before they existed replay without them).
+        host: str | None = None
+        pid: int | None = None
 
         def apply(self, aggregate: Any) -> None:
             """Record the claimant."""
             aggregate.claimed_by = self.run_id
             aggregate.lease_seconds = self.lease_seconds
+            aggregate.claimed_at = (self.host, self.pid)
 
     class LeaseRenewed(Aggregate.Event):
         """The claimant is still at work (a heartbeat during a long level)."""
@@ -118,6 +122,26 @@ class Video(Aggregate):
         def apply(self, aggregate: Any) -> None:
             """From now on the video keeps only its history and its anonymized output."""
             aggregate.erased = True
+            aggregate.claimed_by = None
+
+    class ReimportRefused(Aggregate.Event):
+        """The bytes of an erased video were imported again and refused: nothing was kept."""
+
+        reason: str
+        detail: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing changes: the video stays erased."""
+
+    class ClaimReleased(Aggregate.Event):
+        """A run stopped before finishing (interrupted) and gave up its claim at once."""
+
+        run_id: str
+        reason: str
+        detail: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Any run may now take the video (``resume``), without waiting for the lease."""
             aggregate.claimed_by = None
 
     @staticmethod
@@ -139,8 +163,24 @@ class Video(Aggregate):
         self.detail = Reason.RECEIVED.sentence
         self.runs = 0
         self.claimed_by: str | None = None
+        self.claimed_at: tuple[str | None, int | None] = (None, None)  # host, pid
         self.lease_seconds = 0.0
         self.erased = False
+
+    @classmethod
+    def register(
+        cls, sha256: str, size: int, original: str, received_at: datetime, now: datetime
+    ) -> Video:
+        """A new video, its ``Registered`` event stamped ``now`` (the application's clock)."""
+        registered = cls._create(  # the constructor cannot be given the event's timestamp
+            cls.Registered,
+            sha256=sha256,
+            size=size,
+            original=original,
+            received_at=received_at,
+            timestamp=now,
+        )
+        return registered
 
     def lease_expires(self) -> datetime | None:
         """When the current claim lapses unless renewed; None when unclaimed."""
@@ -148,8 +188,23 @@ class Video(Aggregate):
             return None
         return self.modified_on + timedelta(seconds=self.lease_seconds)
 
-    def claim(self, run_id: str, now: datetime, lease_seconds: float) -> None:
+    def claim(
+        self,
+        run_id: str,
+        now: datetime,
+        lease_seconds: float,
+        where: tuple[str, int] | None = None,
+        holder_gone: bool = False,
+    ) -> None:
         """Take the video for ``run_id``; a lapsed claim of another run is taken over.
+
+        Args:
+            run_id: the claiming run.
+            now: the time the lease is compared with.
+            lease_seconds: the new claim's lease.
+            where: the claiming run's host and pid.
+            holder_gone: the current claimant's process is known to be gone (taken over
+                at once, whatever its lease says).
 
         Raises:
             ClaimHeld: another run holds a live claim.
@@ -158,11 +213,19 @@ class Video(Aggregate):
         if self.state in TERMINAL_STATES or self.erased:
             raise TransitionNotAllowed("claim", "erased" if self.erased else self.state.value)
         expires = self.lease_expires()
-        if self.claimed_by not in (None, run_id) and expires is not None and now < expires:
+        held = self.claimed_by not in (None, run_id) and expires is not None and now < expires
+        if held and not holder_gone:
             raise ClaimHeld(str(self.id), expires)
         taken_over = self.claimed_by if self.claimed_by != run_id else None
+        host, pid = where or (None, None)
         self.trigger_event(
-            self.Claimed, run_id=run_id, lease_seconds=lease_seconds, taken_over_from=taken_over
+            self.Claimed,
+            run_id=run_id,
+            lease_seconds=lease_seconds,
+            taken_over_from=taken_over,
+            host=host,
+            pid=pid,
+            timestamp=now,
         )
 
     def erase(self, reason: str, now: datetime) -> None:
@@ -174,34 +237,57 @@ class Video(Aggregate):
         expires = self.lease_expires()
         if expires is not None and now < expires:
             raise ClaimHeld(str(self.id), expires)
-        self.trigger_event(self.Erased, reason=reason)
+        self.trigger_event(self.Erased, reason=reason, timestamp=now)
 
-    def renew(self, run_id: str) -> None:
-        """Renew the lease of ``run_id``'s claim.
+    def refuse_reimport(self, reason: str, detail: str, now: datetime | None = None) -> None:
+        """Record that the bytes of this erased video came in again and were not kept.
+
+        Raises:
+            TransitionNotAllowed: the video was not erased (its bytes are welcome).
+        """
+        if not self.erased:
+            raise TransitionNotAllowed("refuse_reimport", self.state.value)
+        self.trigger_event(self.ReimportRefused, reason=reason, detail=detail, timestamp=now)
+
+    def release(self, run_id: str, reason: str, detail: str, now: datetime | None = None) -> None:
+        """Give up ``run_id``'s claim now (an interrupted run), so nobody waits for its lease.
 
         Raises:
             ClaimLost: the claim is no longer ``run_id``'s.
         """
         self._check_claim(run_id)
-        self.trigger_event(self.LeaseRenewed, run_id=run_id)
+        self.trigger_event(
+            self.ClaimReleased, run_id=run_id, reason=reason, detail=detail, timestamp=now
+        )
+
+    def renew(self, run_id: str, now: datetime | None = None) -> None:
+        """Renew the lease of ``run_id``'s claim (from ``now``, else the wall clock).
+
+        Raises:
+            ClaimLost: the claim is no longer ``run_id``'s.
+        """
+        self._check_claim(run_id)
+        self.trigger_event(self.LeaseRenewed, run_id=run_id, timestamp=now)
 
     def _check_claim(self, run_id: str | None) -> None:
         if run_id is not None and self.claimed_by != run_id:
             raise ClaimLost(str(self.id))
 
-    def start_cleaning(self, step: Step, run_id: str | None = None) -> None:
+    def start_cleaning(
+        self, step: Step, run_id: str | None = None, now: datetime | None = None
+    ) -> None:
         """Start the chain at level 1 on a received video."""
-        self._move(self.CleaningStarted, step, run_id)
+        self._move(self.CleaningStarted, step, run_id, now)
 
-    def fall_back(self, step: Step, run_id: str | None = None) -> None:
+    def fall_back(self, step: Step, run_id: str | None = None, now: datetime | None = None) -> None:
         """Level 1 ended without output: go on to level 2."""
-        self._move(self.FellBack, step, run_id)
+        self._move(self.FellBack, step, run_id, now)
 
-    def copy_raw(self, step: Step, run_id: str | None = None) -> None:
+    def copy_raw(self, step: Step, run_id: str | None = None, now: datetime | None = None) -> None:
         """Level 2 ended without output: go on to the quarantined raw copy."""
-        self._move(self.RawCopyStarted, step, run_id)
+        self._move(self.RawCopyStarted, step, run_id, now)
 
-    def archive(self, step: Step, run_id: str | None = None) -> None:
+    def archive(self, step: Step, run_id: str | None = None, now: datetime | None = None) -> None:
         """Finish with the output of ``step.level``.
 
         Raises:
@@ -211,22 +297,26 @@ class Video(Aggregate):
             raise ValueError("archiving needs the level and the output")
         if self.state is State.RAW_COPIED and step.level != Level.RAW_COPIED:
             raise ValueError("a raw copy can only be archived as raw_copied")
-        self._move(self.Archived, step, run_id)
+        self._move(self.Archived, step, run_id, now)
 
-    def fail(self, step: Step, run_id: str | None = None) -> None:
+    def fail(self, step: Step, run_id: str | None = None, now: datetime | None = None) -> None:
         """Give up on the video (the original is kept)."""
-        self._move(self.Failed, step, run_id)
+        self._move(self.Failed, step, run_id, now)
 
-    def retry(self, step: Step, run_id: str | None = None) -> None:
+    def retry(self, step: Step, run_id: str | None = None, now: datetime | None = None) -> None:
         """Take a failed video back to received, to run the chain again."""
-        self._move(self.RetryRequested, step, run_id)
+        self._move(self.RetryRequested, step, run_id, now)
 
-    def reprocess(self, step: Step, run_id: str | None = None) -> None:
+    def reprocess(self, step: Step, run_id: str | None = None, now: datetime | None = None) -> None:
         """Run level 1 again on an archived video."""
-        self._move(self.ReprocessRequested, step, run_id)
+        self._move(self.ReprocessRequested, step, run_id, now)
 
-    def handle(self, command: Command, step: Step, run_id: str | None = None) -> None:
+    def handle(
+        self, command: Command, step: Step, run_id: str | None = None, now: datetime | None = None
+    ) -> None:
         """Carry out ``command`` by its method (for callers that hold the command as a value).
+
+        The event is stamped ``now`` (the application's clock), else the wall clock.
 
         Raises:
             TransitionNotAllowed: the rulebook has no such row.
@@ -245,12 +335,15 @@ class Video(Aggregate):
         method = methods.get(command)
         if method is None:  # not a command at all: the rulebook has no row for it either
             raise TransitionNotAllowed(str(command), self.state.value)
-        method(step, run_id)
+        method(step, run_id, now)
 
-    def _move(self, kind: type[Transitioned], step: Step, run_id: str | None) -> None:
+    def _move(
+        self, kind: type[Transitioned], step: Step, run_id: str | None, now: datetime | None
+    ) -> None:
         """Record ``kind`` if the run holds the claim and the rulebook allows the move.
 
-        The command methods name their event through ``self`` when they run, so they get the
+        The event is stamped ``now`` (the application's clock), else the wall clock. The
+        command methods name their event through ``self`` when they run, so they get the
         classes the aggregate's metaclass left on ``Video`` (one class per stored topic).
         """
         self._check_claim(run_id)
@@ -265,10 +358,17 @@ class Video(Aggregate):
             output=step.output,
             verification=step.verification,
             patient_metadata=step.patient_metadata,
+            timestamp=now,
         )
 
 
 #: Any event of a video's history: what the projections fold.
 VideoEvent = (
-    Video.Registered | Video.Transitioned | Video.Claimed | Video.LeaseRenewed | Video.Erased
+    Video.Registered
+    | Video.Transitioned
+    | Video.Claimed
+    | Video.LeaseRenewed
+    | Video.Erased
+    | Video.ReimportRefused
+    | Video.ClaimReleased
 )

@@ -9,6 +9,7 @@ from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from projections.durations import StepDurationView
 from projections.fallbacks import FallbackView
 from projections.metrics import Metrics
 from projections.runner import catch_up
@@ -22,6 +23,7 @@ class Projections:
 
     videos: VideoStatusView
     fallbacks: FallbackView
+    durations: StepDurationView
 
     @classmethod
     def open(cls, app: Application[UUID], prefix: str = "") -> Projections:
@@ -29,12 +31,16 @@ class Projections:
         datastore = getattr(app.recorder, "datastore", None)
         if not isinstance(datastore, SQLiteDatastore | PostgresDatastore):
             raise TypeError("materialised views need the SQLite or PostgreSQL event store")
-        return cls(VideoStatusView(datastore, prefix), FallbackView(datastore, prefix))
+        return cls(
+            VideoStatusView(datastore, prefix),
+            FallbackView(datastore, prefix),
+            StepDurationView(datastore, prefix),
+        )
 
     @property
     def views(self) -> list[View]:
-        """Every view."""
-        return [self.videos, self.fallbacks]
+        """Every view: what ``project`` catches up and ``replay`` rebuilds and compares."""
+        return [self.videos, self.fallbacks, self.durations]
 
     @property
     def metrics(self) -> Metrics:

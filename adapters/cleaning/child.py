@@ -21,7 +21,6 @@ import httpx
 
 from adapters.cleaning.classify import Classifier
 from adapters.cleaning.encode_pass import encode_cleaned
-from adapters.cleaning.errors import LevelFailure
 from adapters.cleaning.reading import OverlayOcr
 from adapters.cleaning.rules import PATIENT_CATEGORIES, keep_visible
 from adapters.cleaning.sampling import SamplingPolicy, analyse
@@ -38,6 +37,7 @@ from adapters.masking.encode import (
 from adapters.video.ffmpeg import EncoderError
 from adapters.video.ocr import OcrUnavailable
 from adapters.video.opencv_frames import UnreadableVideo, read_info
+from domain.ports import LevelFailure
 from domain.reasons import Reason
 
 #: Pixels added around every masked line (OCR boxes hug the glyphs; anti-aliasing does not).

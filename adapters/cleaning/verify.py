@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from adapters.cleaning.errors import LevelFailure
 from adapters.cleaning.reading import read_lines
 from adapters.cleaning.rules import VISIBLE_CATEGORIES, fold, patient_tokens, rule_category
 from adapters.cleaning.tracking import Mask, Rect, contains_centre, grown
@@ -32,6 +31,7 @@ from adapters.masking.verify import (
 )
 from adapters.video.ocr import OcrEngine
 from adapters.video.opencv_frames import VideoInfo, read_info
+from domain.ports import LevelFailure
 from domain.reasons import Reason
 
 #: Level 1 may black out text inside the image, but never this much of the image itself.

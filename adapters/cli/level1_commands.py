@@ -14,14 +14,12 @@ from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import Services, circuit_of
+from adapters.bootstrap import circuit_of
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cli.app import _context, _parse_id, app
 from adapters.cli.progress import MaskingProgress
-from adapters.settings import Settings
 from domain.errors import VideoNotFound
 from domain.reasons import Reason, clause_of, sentence_of
-from domain.reprocess import Reprocessor
 
 
 def circuit_json(breaker: CircuitBreaker) -> dict[str, Any]:
@@ -38,9 +36,9 @@ def circuit_json(breaker: CircuitBreaker) -> dict[str, Any]:
     }
 
 
-def circuit_line(settings: Settings) -> str:
+def circuit_line(breaker: CircuitBreaker) -> str:
     """One line on the Ollama circuit for the top of ``endoveil status``."""
-    info = circuit_json(circuit_of(settings))
+    info = circuit_json(breaker)
     failures = f"{info['consecutive_failures']}/{info['threshold']} consecutive Ollama failures"
     if info["state"] == "closed":
         return f"Ollama circuit: closed ({failures})"
@@ -60,13 +58,15 @@ def circuit(
     ] = False,
 ) -> None:
     """Show the Ollama circuit breaker (of this host and model): closed, open or half-open."""
-    settings = _context(ctx).settings
+    # The composition root's breaker, without the rest of it: reading a file needs no event
+    # store, and this command must not create one (and a cipher key) in a mistyped data dir.
+    breaker = circuit_of(_context(ctx).settings)
     if reset:
-        circuit_of(settings).reset()
+        breaker.reset()
     if as_json:
-        typer.echo(json.dumps(circuit_json(circuit_of(settings)), indent=2))
+        typer.echo(json.dumps(circuit_json(breaker), indent=2))
     else:
-        typer.echo(circuit_line(settings))
+        typer.echo(circuit_line(breaker))
 
 
 @app.command()
@@ -90,17 +90,17 @@ def reprocess(
     with contextlib.ExitStack() as stack:
         if progress or sys.stderr.isatty():
             _context(ctx).on_progress = stack.enter_context(MaskingProgress())
-        worse = _reprocess(_context(ctx).services, video_ids, degraded, as_json)
+        worse = _reprocess(ctx, video_ids, degraded, as_json)
     raise typer.Exit(1 if worse else 0)
 
 
 def _reprocess(
-    services: Services, video_ids: list[str] | None, degraded: bool, as_json: bool
+    ctx: typer.Context, video_ids: list[str] | None, degraded: bool, as_json: bool
 ) -> bool:
     """Reprocess the videos; return whether one of them was not found."""
-    reprocessor = Reprocessor(services.library, services.chain)
+    reprocessor = _context(ctx).services.reprocessor
     ids: list[UUID] = (
-        reprocessor.degraded() if degraded else [_parse_id(v) for v in video_ids or []]
+        reprocessor.degraded() if degraded else [_parse_id(v, ctx) for v in video_ids or []]
     )
     if not ids and not as_json:
         typer.echo("No degraded videos to reprocess.")

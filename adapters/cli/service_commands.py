@@ -10,6 +10,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -99,6 +100,7 @@ def _watch(
         done=done,
         failed=failed,
         after_import=lambda: _catch_up_quietly(services),
+        finish=lambda path, video_id: services.importer.process(path, video_id, duplicate=True),
     )
     _catch_up_quietly(services)  # first finish what an interrupted run left (issue 8)
     unfinished = [UUID(video_id) for video_id in services.projections.videos.unfinished()]
@@ -106,7 +108,11 @@ def _watch(
         log.info("video %s resumed on start: %s", report.video_id, report.reason)
     if once:
         watcher.recover_orphans()
-        handled, _ = watcher.scan_once()
+        handled, wait = watcher.scan_once()
+        while wait is not None:  # files seen for the first time are stable only once seen again
+            time.sleep(wait)
+            more, wait = watcher.scan_once()
+            handled += more
         typer.echo(f"endoveil: {len(handled)} file(s) handled")
         raise typer.Exit(1 if any(h.destination.parent == watcher.failed for h in handled) else 0)
     stop = threading.Event()

@@ -230,11 +230,11 @@ def _as_output_keyframes(path: Path, frames: int) -> Any:
 def test_verification_reads_whole_frames_for_tokens_identifiers_and_names(
     video: SyntheticVideo,
 ) -> None:
-    from adapters.cleaning.errors import LevelFailure
     from adapters.cleaning.tracking import Mask
     from adapters.cleaning.verify import verify
     from adapters.endoscope.region import Region
     from adapters.video.ocr import RapidOcr
+    from domain.ports import LevelFailure
 
     info = read_info(str(video.path))
     everywhere = Region(np.full((360, 640), 255, np.uint8), (0, 0, 640, 360), "all", True)
