@@ -166,7 +166,13 @@ def build(
         on_progress=on_progress,
     )
     vault = KeyFileVault(settings.data_dir)
-    chain = FallbackChain(library, cleaner, masker or OpenCVMasker(on_progress), store, vault=vault)
+    chain = FallbackChain(
+        library,
+        cleaner,
+        masker or OpenCVMasker(on_progress, encoder=settings.encoder),
+        store,
+        vault=vault,
+    )
     importer = Importer(
         library, chain, store, OpenCVProbe(), settings.lease_seconds, LocalProcesses()
     )

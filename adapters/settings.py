@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     views_max_staleness: float = Field(default=0.5, ge=0)
     watch_stable_seconds: float = Field(default=2.0, ge=0)
+    # Level 2's H.264 encoder: libx264, auto (probe the hardware encoders once) or one of them.
+    encoder: str = "libx264"
 
     @property
     def event_store_path(self) -> Path:

@@ -153,6 +153,7 @@ def main() -> None:
         erase_command,
         report_commands,
         service_commands,
+        verify_command,
         worker_command,
     )
 

@@ -29,7 +29,7 @@ class DemoCase:
 CASES = (
     DemoCase("demo-olympus.mp4", "olympus", False, "Olympus CV-1500 layout: built-in profile"),
     DemoCase("demo-unknown.mp4", "unknown_circle", False, "unknown processor: region detected"),
-    DemoCase("demo-frozen.mp4", "unknown_circle", True, "no moving image: level 2 won't guess"),
+    DemoCase("demo-frozen.mp4", "full_frame", True, "image fills the frame: level 2 won't guess"),
 )
 
 

@@ -40,7 +40,9 @@ def test_page_shows_badges_warning_player_metrics_and_audit(
 ) -> None:
     layout = circle_layout(640, 360, name="small")
     moving = make_video(tmp_path / f"{FAKE_NAME} moving.mp4", layout, seconds=1.0, seed=7).path
-    frozen = make_video(tmp_path / f"{FAKE_NAME} frozen.mp4", layout, seconds=1.0, static=True).path
+    frozen = make_video(
+        tmp_path / f"{FAKE_NAME} frozen.mp4", "full_frame", seconds=1.0, static=True
+    ).path
     data = tmp_path / "data"
     run = endoveil(data, "import", str(moving), str(frozen), "--json")  # Ollama is down
     assert run.code == 0, run.err

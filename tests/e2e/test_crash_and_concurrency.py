@@ -57,7 +57,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     layout = circle_layout(640, 360, name="crash")
     return {
         "moving": make_video(folder / "moving.mp4", layout, seconds=1.0, seed=11).path,
-        "frozen": make_video(folder / "frozen.mp4", layout, seconds=1.0, static=True).path,
+        "frozen": make_video(folder / "frozen.mp4", "full_frame", seconds=1.0, static=True).path,
     }
 
 

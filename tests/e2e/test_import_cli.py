@@ -26,7 +26,7 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     made = {
         "olympus": make_video(folder / f"{FAKE_NAME}, Erika.mp4", "olympus", seconds=1.0),
         "small": make_video(folder / "small.mp4", SMALL, seconds=1.0, seed=3),
-        "frozen": make_video(folder / "frozen.mp4", SMALL, seconds=1.0, seed=4, static=True),
+        "frozen": make_video(folder / "frozen.mp4", "full_frame", seconds=1.0, seed=4, static=True),
     }
     return {name: video.path for name, video in made.items()}
 
