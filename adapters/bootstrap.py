@@ -142,7 +142,7 @@ def build(
 ) -> Services:
     """Wire endoveil; tests may pass their own level adapters.
 
-    ``on_progress(video_id, frames_done, frames_total)`` follows level 2's encoding.
+    ``on_progress(video_id, frames_done, frames_total)`` follows the encoding of levels 1 and 2.
     """
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if settings.event_store == "sqlite":
@@ -164,7 +164,9 @@ def build(
         read_timeout=settings.ollama_read_timeout,
         ocr_engine=settings.ocr_engine,
         budget_s=settings.cleaning_budget,
+        budget_per_minute_s=settings.cleaning_budget_per_minute,
         circuit=circuit,
+        on_progress=on_progress,
     )
     vault = KeyFileVault(settings.data_dir)
     chain = FallbackChain(

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     event_store: str = Field(default="sqlite", repr=False)
     postgres_pool_size: int = Field(default=5, ge=1)
     postgres_schema: str = ""
-    cleaning_budget: float = Field(default=120.0, gt=0)
+    cleaning_budget: float = Field(default=120.0, gt=0)  # level 1: fixed part, seconds
+    cleaning_budget_per_minute: float = Field(default=60.0, ge=0)  # plus this per video minute
     circuit_threshold: int = Field(default=3, ge=1)
     circuit_cooldown: float = Field(default=60.0, ge=0)
     # The service (#7): bearer tokens, comma-separated; a reviewer may also do what a viewer may.
@@ -48,5 +49,7 @@ class Settings(BaseSettings):
 
     @property
     def circuit_path(self) -> Path:
-        """The Ollama circuit breaker's state, shared by every process on this data dir."""
-        return self.data_dir / "circuit.json"
+        """The Ollama circuit breaker's state for this host and model (shared by processes)."""
+        from adapters.cleaning.circuit import circuit_file  # settings load before adapters
+
+        return circuit_file(self.data_dir, self.ollama_host, self.ollama_model)

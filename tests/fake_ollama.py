@@ -19,6 +19,9 @@ streamed NDJSON) like Ollama does. Its ``mode`` decides how it misbehaves:
 ``chat_mode``, when set, overrides ``mode`` for ``/api/chat`` only (e.g. ``hang``: the
 health check passes, then classification never answers).
 
+``answer``, when set, replaces the deterministic "model": it gets the user message and returns
+the chat content (any JSON that fits the schema, as a real Ollama with ``format`` may write).
+
 ``requests`` records ``(method, path)`` of every request received; ``chat_bodies`` the
 parsed JSON bodies of ``/api/chat`` requests. ``close`` releases hanging handlers, closes
 live connections and joins the handler threads, so it returns in well under a second.
@@ -32,7 +35,7 @@ import re
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -237,7 +240,8 @@ class _Handler(BaseHTTPRequestHandler):
         if _canonical(model) not in {_canonical(m) for m in fake.listed_models()}:
             return self._send(404, {"error": f'model "{model}" not found, try pulling it first'})
         users = [m for m in body.get("messages", []) if m.get("role") == "user"]
-        answer = classify_lines(str(users[-1].get("content", ""))) if users else {}
+        text = str(users[-1].get("content", "")) if users else ""
+        answer = (fake.answer or classify_lines)(text) if users else {}
         if "bad_schema" in (fake.mode, fake.chat_mode):
             answer = {"lines": "not a list", "patient": 42}
         content = json.dumps(answer)
@@ -300,6 +304,7 @@ class FakeOllama:
         self.requests: list[tuple[str, str]] = []
         self.chat_bodies: list[dict[str, Any]] = []
         self.chat_mode: str | None = None
+        self.answer: Callable[[str], dict[str, Any]] | None = None
         self._mode = "healthy"
         self._server: _Server | None = None
         self._port = 0

@@ -6,11 +6,13 @@ it reads a :class:`Job` as JSON on stdin and answers one JSON message on stdout.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,13 +20,22 @@ from typing import Any
 import httpx
 
 from adapters.cleaning.classify import Classifier
-from adapters.cleaning.mask_pixels import render
+from adapters.cleaning.encode_pass import encode_cleaned
+from adapters.cleaning.reading import OverlayOcr
 from adapters.cleaning.rules import PATIENT_CATEGORIES, keep_visible
 from adapters.cleaning.sampling import SamplingPolicy, analyse
-from adapters.cleaning.verify import verify
+from adapters.cleaning.tracking import Rect
+from adapters.cleaning.verify import OutputKeyframes, verify
 from adapters.endoscope.activity import locate_endoscope
+from adapters.endoscope.region import Region
+from adapters.masking.encode import (
+    KEYFRAMES_PER_VIDEO,
+    MAX_KEYFRAME_GAP,
+    MIN_KEYFRAME_GAP,
+    even_size,
+)
 from adapters.video.ffmpeg import EncoderError
-from adapters.video.ocr import OcrUnavailable, RapidOcr
+from adapters.video.ocr import OcrUnavailable
 from adapters.video.opencv_frames import UnreadableVideo, read_info
 from domain.ports import LevelFailure
 from domain.reasons import Reason
@@ -45,6 +56,7 @@ class Job:
     read_timeout: float
     policy: SamplingPolicy = field(default_factory=SamplingPolicy)
     deadline_s: float = 0.0  # > 0: the child also ends itself then, should its parent die
+    progress_fd: int = -1  # >= 0: the child writes the frames it encoded there, one a line
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,7 @@ class Outcome:
     ollama_calls: int
     ocr_engine: str
     metadata: dict[str, str | None]
+    verification: str = ""
 
 
 def clean_video(job: Job) -> Outcome:
@@ -67,7 +80,7 @@ def clean_video(job: Job) -> Outcome:
         LevelFailure: an expected failure, with its reason code.
     """
     try:
-        return _clean(job)
+        return _clean(job, Reporter(job.progress_fd))
     except UnreadableVideo:
         raise LevelFailure(
             Reason.UNREADABLE_VIDEO, "The file cannot be opened as a video."
@@ -80,7 +93,7 @@ def clean_video(job: Job) -> Outcome:
         ) from None
 
 
-def _clean(job: Job) -> Outcome:
+def _clean(job: Job, report: Reporter) -> Outcome:
     info = read_info(job.source)
     if min(info.width, info.height, info.fps, info.frames) <= 0:
         raise LevelFailure(
@@ -89,17 +102,19 @@ def _clean(job: Job) -> Outcome:
     finding = locate_endoscope(job.source, info)  # fail-safe: black outside it but kept lines
     if finding.region is None:
         raise LevelFailure(Reason.ROI_UNCERTAIN, finding.detail)
-    ocr = RapidOcr()
+    ocr = OverlayOcr()
     timeout = httpx.Timeout(job.read_timeout, connect=job.connect_timeout)
     classifier = Classifier(job.host, job.model, timeout)
     categories: dict[str, str | None] = {}
 
     def decide(texts: list[str]) -> dict[str, bool]:
-        categories.update(classifier.categories(texts))
+        with report.waiting_for_ollama():
+            categories.update(classifier.categories(texts))
         return {text: not keep_visible(categories[text], text) for text in texts}
 
     try:
-        found = analyse(job.source, ocr, decide, job.policy, info.fps, info.frames)
+        outside = outside_areas(finding.region)
+        found = analyse(job.source, ocr, decide, job.policy, info.fps, info.frames, outside)
     finally:
         classifier.close()
     if found.frames < info.frames:
@@ -108,21 +123,63 @@ def _clean(job: Job) -> Outcome:
         )
     tracks = found.tracker.tracks
     masks = found.tracker.masked_spans(found.frames, MASK_MARGIN, info.width, info.height)
-    kept = found.tracker.kept_spans(info.width, info.height)
-    written = render(job.source, Path(job.temp), masks, info, finding.region, kept)
+    kept = found.tracker.kept_spans()
+    width, height = even_size(info.width, info.height)
+    seen = OutputKeyframes(width, height, _keyframes_expected(info.frames))
+    written = encode_cleaned(
+        job.source, Path(job.temp), info, finding.region, masks, kept, seen.add, report.frames
+    )
     if written != info.frames:
         raise LevelFailure(Reason.TRUNCATED_VIDEO, f"Only {written} frames could be encoded.")
     patient = [t for t in categories if categories[t] in PATIENT_CATEGORIES or t in _masked(tracks)]
-    checks = verify(job.temp, info, patient, ocr)
+    identifiers = [v for k, v in classifier.metadata.items() if v and k != "device"]
+    checked = verify(job.temp, info, seen, finding.region, masks, kept, patient, identifiers, ocr)
     return Outcome(
         frames=written,
         masked_lines=sum(t.masked for t in tracks),
-        visible_lines=sum(not t.masked for t in tracks),
-        ocr_calls=found.ocr_calls + checks,
+        visible_lines=len(kept),
+        ocr_calls=found.ocr_calls + checked.ocr_calls,
         ollama_calls=classifier.calls,
         ocr_engine=ocr.name,
         metadata=dict(classifier.metadata),
+        verification=checked.describe(),
     )
+
+
+def outside_areas(region: Region, least: int = 24) -> list[Rect]:
+    """The boxes outside the image's bounding box worth reading (``least`` px both ways)."""
+    return [(x, y, x + w, y + h) for x, y, w, h in region.outside_boxes() if min(w, h) >= least]
+
+
+def _keyframes_expected(frames: int) -> int:
+    """How many keyframes ``keyframe_rule`` asks the encoder for."""
+    gap = min(MAX_KEYFRAME_GAP, max(MIN_KEYFRAME_GAP, frames // KEYFRAMES_PER_VIDEO))
+    return (frames + gap - 1) // gap + (1 if (frames - 1) % gap else 0)
+
+
+class Reporter:
+    """Report lines to the parent (``adapters.cleaning.budget``); silent without a descriptor."""
+
+    def __init__(self, fd: int) -> None:
+        self._stream = os.fdopen(fd, "w", buffering=1) if fd >= 0 else None
+
+    def _say(self, line: str) -> None:
+        if self._stream is not None:
+            with contextlib.suppress(OSError):  # the parent stopped listening: carry on
+                self._stream.write(line + "\n")
+
+    def frames(self, count: int) -> None:
+        """``count`` frames are encoded."""
+        self._say(f"frames {count}")
+
+    @contextlib.contextmanager
+    def waiting_for_ollama(self) -> Iterator[None]:
+        """The block waits for Ollama: a budget that runs out now is Ollama's timeout."""
+        self._say("phase ollama")
+        try:
+            yield
+        finally:
+            self._say("phase local")
 
 
 def _masked(tracks: list[Any]) -> set[str]:

@@ -5,13 +5,16 @@ once for ``cooldown_s``. Then one caller gets to probe (the circuit is *half-ope
 keep skipping while the probe is leased); its outcome closes the circuit or opens it again.
 
 The state is a small JSON file, read and rewritten under an exclusive ``flock`` and
-replaced atomically, so two processes never lose an update or see half a file.
+replaced atomically, so two processes never lose an update or see half a file. There is
+one file per Ollama host and model (:func:`circuit_file`): a model missing on one server, or
+one server down, says nothing about another.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import time
@@ -19,7 +22,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from adapters.cleaning.ollama_http import canonical, public_host
 from adapters.storage.atomic import publish
+
+
+def circuit_file(data_dir: Path, host: str, model: str) -> Path:
+    """The state file of the circuit for ``model`` on ``host`` (no credentials in the name)."""
+    key = f"{public_host(host)}|{canonical(model)}"
+    return data_dir / f"circuit-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,11 @@ class CircuitBreaker:
                 return Admission(False, retry_in_s=wait)
             self._write(CircuitState(**{**asdict(state), "probe_until": now + self.probe_lease_s}))
             return Admission(True, probe=True)
+
+    def reset(self) -> None:
+        """Close the circuit by hand (``endoveil circuit --reset``): Ollama is back."""
+        with self._locked():
+            self._write(CircuitState())
 
     def record(self, ollama_failed: bool, reason: str | None = None) -> CircuitState:
         """Count one outcome: a failure opens the circuit at the threshold, a success closes it."""

@@ -7,6 +7,7 @@ a handful of calls. The deterministic rules (:mod:`adapters.cleaning.rules`) rea
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import httpx
@@ -14,7 +15,7 @@ import ollama
 from pydantic import BaseModel
 
 from adapters.cleaning.ollama_http import expected_errors, explain
-from adapters.cleaning.rules import shape
+from adapters.cleaning.rules import PATIENT_CATEGORIES, fold, shape
 
 METADATA_FIELDS = ("first_name", "last_name", "birth_date", "exam_date", "device")
 SYSTEM_PROMPT = (
@@ -69,6 +70,7 @@ class Classifier:
         self._client = ollama.Client(host=host, timeout=timeout)
         self._model = model
         self._cache: dict[str, str | None] = {}
+        self._seen: list[str] = []  # every OCR text asked about, to check what is extracted
         self.calls = 0
         self.metadata: dict[str, str | None] = dict.fromkeys(METADATA_FIELDS)
 
@@ -81,14 +83,24 @@ class Classifier:
         new = list(dict.fromkeys(t for t in texts if shape(t) not in self._cache))
         if new:
             answer = self._ask(new)
-            for line in answer.lines:
-                self._cache.setdefault(shape(line.text), line.category)
+            asked = {shape(text) for text in new}
+            said: dict[str, str] = {}
+            for line in answer.lines:  # a line never asked about says nothing of any other
+                key = shape(line.text)
+                if key in asked and said.get(key) not in PATIENT_CATEGORIES:
+                    said[key] = line.category  # said twice: the patient category wins
             for text in new:  # a line the model skipped is unknown, hence masked
-                self._cache.setdefault(shape(text), None)
-            for key, value in answer.patient.model_dump().items():
-                if value and not self.metadata.get(key):
-                    self.metadata[key] = value
+                self._cache[shape(text)] = said.get(shape(text))
+            self._take_metadata(answer.patient, self._seen + new)
+            self._seen += new
         return {text: self._cache[shape(text)] for text in texts}
+
+    def _take_metadata(self, patient: Patient, texts: list[str]) -> None:
+        """Keep what the model extracted only where the OCR read it: a model cannot invent."""
+        read = fold(" ".join(texts))
+        for key, value in patient.model_dump().items():
+            if value and not self.metadata.get(key) and _was_read(value, read):
+                self.metadata[key] = value
 
     def _ask(self, lines: list[str]) -> Answer:
         self.calls += 1
@@ -110,3 +122,9 @@ class Classifier:
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self._client.close()  # type: ignore[no-untyped-call]  # ollama's close() is unannotated
+
+
+def _was_read(value: str, read: str) -> bool:
+    """Whether every word and number of ``value`` is in ``read`` (folded OCR text)."""
+    parts = re.findall(r"[^\W_]+", fold(value))
+    return bool(parts) and all(part in read for part in parts)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 DEFAULT_MODEL = "qwen2.5:1.5b-instruct"
 DEFAULT_OCR_ENGINE = "rapidocr_onnxruntime"
 DEFAULT_BUDGET_S = 120.0
+DEFAULT_BUDGET_PER_MINUTE_S = 60.0
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,10 @@ class OllamaFrameCleaner:
         connect_timeout: seconds to wait for the TCP connection.
         read_timeout: seconds to wait for each answer; bounds a hanging server.
         ocr_engine: importable module name of the OCR engine.
-        budget_s: the whole of level 1 for one video, health check included.
+        budget_s: the fixed part of level 1's budget for one video, health check included.
+        budget_per_minute_s: added to the budget per minute of video (OCR and encoding grow
+            with the length; a fixed budget fails every long video).
+        on_progress: called with ``(video_id, frames_encoded, frames_total)``.
         circuit: the breaker shared by every process on this data dir, if any.
         policy: how pass 1 samples frames.
         clock: monotonic seconds, for the budget.
@@ -75,6 +79,8 @@ class OllamaFrameCleaner:
         circuit: CircuitBreaker | None = None,
         policy: SamplingPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
+        budget_per_minute_s: float = DEFAULT_BUDGET_PER_MINUTE_S,
+        on_progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self._host = host
         self._model = model
@@ -85,6 +91,8 @@ class OllamaFrameCleaner:
         self._circuit = circuit
         self._policy = policy  # None: the default policy, made when level 1 runs
         self._clock = clock
+        self._per_minute_s = budget_per_minute_s
+        self.on_progress = on_progress
 
     def clean(self, video_id: str, source: str, target: str) -> LevelResult:
         """Write an anonymized, verified copy of ``source`` to ``target`` or say why not.
@@ -114,7 +122,7 @@ class OllamaFrameCleaner:
         try:
             self._health(versions, deadline)
             reached = True
-            outcome = self._work(source, Path(target), deadline)
+            outcome = self._work(video_id, source, Path(target), deadline)
         except LevelFailure as problem:
             self._record(reached, problem.reason)
             log.info("video %s: level 1 failed: %s", video_id, problem.reason)
@@ -129,8 +137,8 @@ class OllamaFrameCleaner:
         )  # fmt: skip
         detail = (
             f"Masked {outcome.masked_lines} text lines over {outcome.frames} frames "
-            f"({outcome.visible_lines} device lines left visible; {outcome.ocr_calls} OCR "
-            f"and {outcome.ollama_calls} Ollama calls)."
+            f"({outcome.visible_lines} harmless lines kept readable; {outcome.ocr_calls} OCR "
+            f"and {outcome.ollama_calls} Ollama calls). Verified: {outcome.verification}."
         )
         result = LevelResult.ok(target, Reason.FRAME_CLEANED, detail, versions)
         return replace(result, patient_metadata=dict(outcome.metadata))
@@ -190,8 +198,11 @@ class OllamaFrameCleaner:
             return "unknown"
         return version if isinstance(version, str) else "unknown"
 
-    def _work(self, source: str, target: Path, deadline: float) -> Outcome:
-        """Clean in a child process under what is left of the budget; publish atomically."""
+    def _work(self, video_id: str, source: str, target: Path, deadline: float) -> Outcome:
+        """Clean in a child process under what is left of the budget; publish atomically.
+
+        The budget grows by ``budget_per_minute_s`` per minute of the video.
+        """
         from adapters.cleaning.budget import run_with_budget
         from adapters.cleaning.child import Job
         from adapters.cleaning.sampling import SamplingPolicy
@@ -205,6 +216,14 @@ class OllamaFrameCleaner:
             ) from None
         if info.frames <= 0:
             raise LevelFailure(Reason.UNREADABLE_VIDEO, "The video declares no frames.")
+        minutes = info.frames / info.fps / 60.0 if info.fps > 0 else 0.0
+        budget = deadline - self._clock() + self._per_minute_s * minutes
+        progress = self.on_progress
+
+        def on_frames(done: int) -> None:
+            if progress is not None:
+                progress(video_id, done, info.frames)
+
         with atomic_target(target) as temp:
             job = Job(
                 source=source,
@@ -215,4 +234,4 @@ class OllamaFrameCleaner:
                 read_timeout=self._read_timeout,
                 policy=self._policy or SamplingPolicy(),
             )
-            return run_with_budget(job, deadline - self._clock())
+            return run_with_budget(job, budget, on_frames)

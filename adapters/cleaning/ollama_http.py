@@ -25,7 +25,8 @@ def expected_errors() -> tuple[type[Exception], ...]:
     return (httpx.HTTPError, httpx.InvalidURL, ollama.ResponseError, OSError, ValueError)
 
 
-#: Reasons that mean Ollama itself failed; they count towards the circuit breaker.
+#: Reasons that mean Ollama itself failed; they count towards the circuit breaker. Not
+#: ``cleaning_timeout``: the budget ran out in local work (OCR, encoding), not in Ollama.
 OLLAMA_FAILURES = frozenset(
     {
         Reason.OLLAMA_UNAVAILABLE,
@@ -34,7 +35,6 @@ OLLAMA_FAILURES = frozenset(
         Reason.OLLAMA_TIMEOUT,
         Reason.OLLAMA_ERROR,
         Reason.OLLAMA_BAD_ANSWER,
-        Reason.CLEANING_TIMEOUT,
     }
 )
 

@@ -3,19 +3,53 @@
 Text detection costs grow with the pixel count; overlay text on a 1080p frame is still
 read reliably at 720 lines (checked on synthetic frames: same lines, confidence >= 0.98),
 about three times faster. Boxes come back in the caller's coordinates, rounded outwards.
+
+:class:`OverlayOcr` is RapidOCR tuned for overlay text: its detector never upscales (by
+default it scales every image so its *shorter* side is 736 px, which makes a 550-px strip
+or a small changed-area crop cost more than a whole frame), and no angle classifier (burned-in
+text is upright). On 1080p frames: a strip reads about 3x faster, a whole frame about 2x.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import cv2
 import numpy as np
 
 from adapters.cleaning.tracking import Rect
-from adapters.video.ocr import OcrEngine
+from adapters.video.ocr import ENGINE, OcrEngine, OcrUnavailable, RapidOcr, TextBox, _box
 
 MAX_OCR_HEIGHT = 720
+
+
+class OverlayOcr(RapidOcr):
+    """``OcrEngine``: RapidOCR that never upscales and skips the angle classifier."""
+
+    _overlay_engine: Any = None
+
+    def __init__(self) -> None:
+        super().__init__()  # raises OcrUnavailable when the package is missing
+        self.name += " (det max-side, no angle classifier)"
+
+    @classmethod
+    def _load_overlay(cls) -> Any:
+        with cls._lock:
+            if cls._overlay_engine is None:
+                try:
+                    from rapidocr_onnxruntime import RapidOCR
+                except ImportError as err:
+                    raise OcrUnavailable(f"{ENGINE} cannot be imported") from err
+                cls._overlay_engine = RapidOCR(det_limit_type="max", use_cls=False)
+            return cls._overlay_engine
+
+    def find_text(self, image: np.ndarray) -> list[TextBox]:
+        """Every line of text on ``image``; an empty image gives an empty list."""
+        if image.size == 0:
+            return []
+        found, _ = self._load_overlay()(image)
+        return [_box(points, text, score) for points, text, score in found or []]
 
 
 def read_lines(

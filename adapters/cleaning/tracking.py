@@ -3,6 +3,10 @@
 A box seen at sampled frame ``f`` may have appeared any time after the previous sample
 that looked at that spot, and may stay until the next one that looked and did not see it:
 its mask covers that whole span, not just the frames where OCR happened to run.
+
+Masks grow (the union of every sighting: more black is safe); kept boxes shrink (the
+intersection of every sighting, and only where no other line was read: a box must never
+lend its "harmless" verdict to pixels of another line).
 """
 
 from __future__ import annotations
@@ -31,6 +35,12 @@ def union(a: Rect, b: Rect) -> Rect:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
+def intersection(a: Rect, b: Rect) -> Rect | None:
+    """The common part of both, or None when they do not overlap."""
+    box = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+    return box if box[0] < box[2] and box[1] < box[3] else None
+
+
 def contains_centre(outer: Rect, inner: Rect) -> bool:
     """Whether the centre of ``inner`` lies in ``outer``."""
     cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
@@ -46,12 +56,16 @@ class Track:
         texts: every distinct text read there (a clock gives many).
         seen: the sampled frame indices where it was read, ascending.
         masked: whether any of its texts must be hidden (set after classification).
+        core: intersection of every box it was seen in (None: sightings that disagree).
+        unsure: a sighting was cut by the edge of a crop: its text may be part of a line.
     """
 
     rect: Rect
     texts: list[str] = field(default_factory=list)
     seen: list[int] = field(default_factory=list)
     masked: bool = True
+    core: Rect | None = None
+    unsure: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,15 +83,23 @@ class Tracker:
         self.tracks: list[Track] = []
         self.samples: list[Sample] = []
 
-    def add_sample(self, frame: int, area: Rect, boxes: list[tuple[Rect, str]]) -> None:
-        """Record one OCR pass over ``area`` of frame ``frame`` and the lines it found."""
+    def add_sample(
+        self, frame: int, area: Rect, boxes: list[tuple[Rect, str]], frame_size: Rect | None = None
+    ) -> None:
+        """Record one OCR pass over ``area`` of frame ``frame`` and the lines it found.
+
+        ``frame_size`` (the whole frame) tells crop edges from frame edges: a box touching
+        an edge of a crop that is not an edge of the frame may be a piece of a longer line.
+        """
         self.samples.append(Sample(frame, area))
         for rect, text in boxes:
             track = self._match(rect)
             if track is None:
-                track = Track(rect)
+                track = Track(rect, core=rect)
                 self.tracks.append(track)
             track.rect = union(track.rect, rect)
+            track.core = intersection(track.core, rect) if track.core else None
+            track.unsure |= frame_size is not None and _cut_by_crop(rect, area, frame_size)
             if text not in track.texts:
                 track.texts.append(text)
             if not track.seen or track.seen[-1] != frame:
@@ -110,14 +132,25 @@ class Tracker:
                 spans.append(Mask(*self.span(track, frames), rect))
         return spans
 
-    def kept_spans(self, width: int, height: int, margin: int = 2) -> list[Mask]:
-        """Lines judged not patient data, over the frames they were seen in (kept visible)."""
+    def kept_spans(self) -> list[Mask]:
+        """Lines judged not patient data, over the frames they were read in (kept visible).
+
+        A kept box is the part every sighting of the line agrees on, and only if it touches
+        no other line's box: pixels of a neighbour never stay readable on its account.
+        """
         kept = []
         for track in self.tracks:
-            if not track.masked and track.seen:
-                rect = grown(track.rect, margin, width, height)
-                kept.append(Mask(track.seen[0], track.seen[-1], rect))
+            if track.masked or track.unsure or not track.seen or track.core is None:
+                continue
+            others = (t.rect for t in self.tracks if t is not track)
+            if not any(intersection(track.core, other) for other in others):
+                kept.append(Mask(track.seen[0], track.seen[-1], track.core))
         return kept
+
+
+def _cut_by_crop(rect: Rect, area: Rect, frame: Rect, touch: int = 2) -> bool:
+    """Whether ``rect`` touches an edge of ``area`` that is not an edge of ``frame``."""
+    return any(abs(r - a) <= touch and a != f for r, a, f in zip(rect, area, frame, strict=True))
 
 
 def grown(rect: Rect, margin: int, width: int, height: int) -> Rect:

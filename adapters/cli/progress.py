@@ -1,4 +1,4 @@
-"""A ``rich`` progress bar on stderr for level 2's encoding (stdout stays for results)."""
+"""A ``rich`` progress bar on stderr for the encoding of levels 1 and 2 (stdout: results)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 class MaskingProgress:
     """``on_progress`` callback drawing one bar per video; a context manager.
 
-    Videos are named by the first part of their id, never by file name.
+    Videos are named by the first part of their id, never by file name. A count lower than
+    the bar's (level 2 after level 1 gave up) starts the bar of that video again.
     """
 
     def __init__(self) -> None:
@@ -48,4 +49,6 @@ class MaskingProgress:
         if task is None:
             task = self._bar.add_task(f"masking {video_id[:8]}", total=total)
             self._tasks[video_id] = task
+        elif done < self._bar.tasks[task].completed:  # the next level's pass
+            self._bar.reset(task, total=total)
         self._bar.update(task, completed=done, total=total)

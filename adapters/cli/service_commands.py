@@ -5,8 +5,10 @@ Importing this module registers them on the one app (``adapters.cli.app``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -17,6 +19,8 @@ import typer
 from eventsourcing.persistence import IntegrityError
 
 from adapters.cli.app import _context, app
+from adapters.cli.progress import MaskingProgress
+from adapters.settings import Settings
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Services
@@ -69,17 +73,35 @@ def watch(
     done: Annotated[Path | None, typer.Option(help="Imported inputs go here.")] = None,
     failed: Annotated[Path | None, typer.Option(help="Failed inputs go here.")] = None,
     once: Annotated[bool, typer.Option("--once", help="Scan once, then exit.")] = False,
+    progress: Annotated[
+        bool, typer.Option("--progress", help="Show a progress bar on stderr (default: on a TTY).")
+    ] = False,
 ) -> None:
     """Import every video dropped into INBOX once it is completely written, each exactly once.
 
     Handled inputs are moved to INBOX/done or INBOX/failed (never deleted); files present
     when the watcher starts are imported too.
     """
+    context = _context(ctx)
+    with contextlib.ExitStack() as stack:
+        if progress or sys.stderr.isatty():
+            context.on_progress = stack.enter_context(MaskingProgress())
+        _watch(context.services, context.settings, inbox, stable_seconds, done, failed, once)
+
+
+def _watch(
+    services: Services,
+    settings: Settings,
+    inbox: Path,
+    stable_seconds: float | None,
+    done: Path | None,
+    failed: Path | None,
+    once: bool,
+) -> None:
+    """The body of ``watch``, once the services are built."""
     from adapters.watcher import InboxWatcher  # imported here: it pulls in watchdog
 
-    context = _context(ctx)
-    services = context.services
-    stable = context.settings.watch_stable_seconds if stable_seconds is None else stable_seconds
+    stable = settings.watch_stable_seconds if stable_seconds is None else stable_seconds
     watcher = InboxWatcher(
         inbox,
         services.importer.import_file,

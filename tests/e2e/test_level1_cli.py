@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.cleaning.circuit import CircuitBreaker, circuit_file
 from adapters.demo.synthetic import Layout, make_video
 from tests.e2e.cli import endoveil
 from tests.fake_ollama import FakeOllama
@@ -21,7 +22,12 @@ def test_degraded_import_is_reprocessed_when_ollama_returns(
 ) -> None:
     source = make_video(tmp_path / "Mustermann.mp4", SMALL, seconds=1.0, fps=10, seed=5).path
     data = tmp_path / "data"
-    strict = {"ENDOVEIL_CIRCUIT_THRESHOLD": "1", "ENDOVEIL_CIRCUIT_COOLDOWN": "3600"}
+    fake_ollama.mode = "down"
+    strict = {
+        "ENDOVEIL_CIRCUIT_THRESHOLD": "1",
+        "ENDOVEIL_CIRCUIT_COOLDOWN": "3600",
+        "OLLAMA_HOST": fake_ollama.host,
+    }
     [imported] = endoveil(data, "import", str(source), "--json", env=strict).json_lines()
     degraded = imported["level"]
     assert degraded in ("fallback_basic", "raw_copied")  # whatever level 2 made of it
@@ -35,14 +41,14 @@ def test_degraded_import_is_reprocessed_when_ollama_returns(
     assert circuit["last_reason"] == "ollama_unavailable"
 
     fake_ollama.mode, fake_ollama.delay = "slow", 0.2  # slow, but within the read timeout
-    healthy = {"OLLAMA_HOST": fake_ollama.host, "ENDOVEIL_OLLAMA_READ_TIMEOUT": "5"}
+    healthy = {"ENDOVEIL_OLLAMA_READ_TIMEOUT": "5"}
     skipped = endoveil(data, "reprocess", "--degraded", "--json", env={**strict, **healthy})
     assert skipped.code == 0, skipped.err
     [row] = skipped.json_lines()
     assert (row["level"], row["reason"]) == (degraded, "ollama_circuit_open")
     assert fake_ollama.requests == []  # the open circuit did not even ask
 
-    probe = {**healthy, "ENDOVEIL_CIRCUIT_COOLDOWN": "0"}
+    probe = {**strict, **healthy, "ENDOVEIL_CIRCUIT_COOLDOWN": "0"}
     done = endoveil(data, "reprocess", video_id, "--json", env=probe)
     assert done.code == 0, done.err
     [row] = done.json_lines()
@@ -58,7 +64,29 @@ def test_degraded_import_is_reprocessed_when_ollama_returns(
         "passed",
     )
     assert one["reprocessed"] == 2  # the history keeps every run
-    assert json.loads((data / "circuit.json").read_text())["failures"] == 0  # closed again
+    circuit_state = circuit_file(data, fake_ollama.host, fake_ollama.model)
+    assert json.loads(circuit_state.read_text())["failures"] == 0  # closed again
     everything = status.out + skipped.out + done.out + json.dumps(one)
     everything += (data / "logs" / "endoveil.log").read_text()
     assert "Mustermann" not in everything and "Erika" not in everything
+
+
+def test_the_circuit_is_kept_per_host_and_model_and_reset_by_hand(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    here = {"OLLAMA_HOST": "http://127.0.0.1:9", "ENDOVEIL_CIRCUIT_THRESHOLD": "1"}
+    state = circuit_file(data, "http://127.0.0.1:9", "qwen2.5:1.5b-instruct")
+    CircuitBreaker(state, threshold=1).record(True, "ollama_unavailable")
+    opened = json.loads(endoveil(data, "circuit", "--json", env=here).out)
+    assert opened["state"] == "open"
+    other_model = {**here, "ENDOVEIL_OLLAMA_MODEL": "llama3.2"}
+    assert json.loads(endoveil(data, "circuit", "--json", env=other_model).out)["state"] == (
+        "closed"
+    )
+    other_host = {**here, "OLLAMA_HOST": "http://127.0.0.1:10"}
+    assert json.loads(endoveil(data, "circuit", "--json", env=other_host).out)["state"] == (
+        "closed"
+    )
+    reset = endoveil(data, "circuit", "--reset", "--json", env=here)
+    assert reset.code == 0, reset.err
+    assert json.loads(reset.out)["state"] == "closed"
+    assert json.loads(endoveil(data, "circuit", "--json", env=here).out)["state"] == "closed"

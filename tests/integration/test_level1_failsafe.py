@@ -1,7 +1,8 @@
 """Level 1 is fail-safe: outside the endoscope image only lines judged harmless stay visible.
 
 Text the OCR never found (too small, too faint) must not survive level 1 just because nobody
-classified it: everything outside the image is black unless a kept line covers it.
+classified it: everything outside the image is black unless a kept line covers it, and a mask
+always wins over a kept box. One ffmpeg pass draws all of it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from adapters.cleaning.mask_pixels import render
+from adapters.cleaning.encode_pass import encode_cleaned
 from adapters.cleaning.tracking import Mask
 from adapters.endoscope.region import Region
 from adapters.video.ffmpeg import H264Writer
@@ -22,6 +23,7 @@ IMAGE = (120, 0, 200, 240)  # the endoscope image: x, y, w, h
 DEVICE = (10, 200, 90, 220)  # a kept line (device label): x0, y0, x1, y1
 UNREAD = (10, 20, 60, 28)  # tiny text the OCR never found
 PATIENT = (140, 100, 200, 120)  # a patient line found inside the image
+OVERLAP = (76, 196, 110, 224)  # a mask over the end of the kept line: the mask wins
 
 
 def _clip(path: Path) -> Path:
@@ -42,15 +44,18 @@ def test_only_kept_lines_survive_outside_the_image(tmp_path: Path) -> None:
     x, y, w, h = IMAGE
     mask[y : y + h, x : x + w] = 255
     region = Region(mask, IMAGE, "test@1", rectangle=True)
-    written = render(
+    keyframes: list[np.ndarray] = []
+    written = encode_cleaned(
         str(source),
         tmp_path / "out.mp4",
-        [Mask(0, FRAMES - 1, PATIENT)],
         read_info(str(source)),
         region,
+        [Mask(0, FRAMES - 1, PATIENT), Mask(0, FRAMES - 1, OVERLAP)],
         [Mask(0, FRAMES - 1, DEVICE)],
+        keyframes.append,
     )
     assert written == FRAMES
+    assert keyframes, "the encoder's keyframes reach verification during the encode"
     for frame in iter_frames(str(tmp_path / "out.mp4")):
         grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         x0, y0, x1, y1 = UNREAD
@@ -58,5 +63,7 @@ def test_only_kept_lines_survive_outside_the_image(tmp_path: Path) -> None:
         x0, y0, x1, y1 = PATIENT
         assert grey[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2].max() <= 16, "a patient line survived"
         x0, y0, x1, y1 = DEVICE
-        assert grey[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2].min() >= 200, "the kept line was lost"
+        assert grey[y0 + 2 : y1 - 2, x0 + 2 : 70].min() >= 200, "the kept line was lost"
+        x0, y0, x1, y1 = OVERLAP
+        assert grey[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2].max() <= 16, "a kept box beat a mask"
         assert grey[120, 160] > 60, "the endoscope image was lost"

@@ -10,12 +10,13 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 import pytest
 
-from adapters.bootstrap import Services, build
+from adapters.bootstrap import Services, build, circuit_of
 from adapters.demo.synthetic import Layout, SyntheticVideo, make_video
 from adapters.settings import Settings
 from adapters.video.opencv_frames import iter_frames, read_info
@@ -111,7 +112,7 @@ def test_a_chat_that_never_answers_is_killed_at_the_budget(
     report = svc.importer.import_file(str(video.path))
     level_one = time.monotonic() - started
     assert report.level is Level.FALLBACK_BASIC
-    assert fell_back_reason(svc, report) == "cleaning_timeout"
+    assert fell_back_reason(svc, report) == "ollama_timeout"  # the budget ran out in Ollama
     assert level_one < 4.0 + 12.0  # the budget, then level 2
     anonymized = tmp_path / "data" / "anonymized"
     assert not [p for p in anonymized.iterdir() if p.name.endswith(".partial")]
@@ -164,6 +165,38 @@ def test_healthy_cleans_at_level_one_and_blacks_the_name(
         assert secret.encode() not in stored and secret not in caplog.text
 
 
+@pytest.mark.slow
+def test_a_budget_spent_on_local_work_does_not_count_against_ollama(
+    fake_ollama: FakeOllama, tmp_path: Path, video: SyntheticVideo
+) -> None:
+    svc = services(
+        tmp_path, fake_ollama.host, circuit_threshold=1, cleaning_budget=0.5,
+        cleaning_budget_per_minute=0.0,
+    )  # fmt: skip
+    cleaner = svc.chain._cleaner  # type: ignore[attr-defined]
+    result = cleaner.clean("v", str(video.path), str(tmp_path / "out.mp4"))
+    assert result.reason == "cleaning_timeout"  # the child was still loading OCR and video
+    state = circuit_of(svc.settings).state()
+    assert (state.failures, state.opened_at) == (0, None)  # Ollama answered the health check
+    assert cleaner.clean("v", str(video.path), str(tmp_path / "out.mp4")).reason != (
+        "ollama_circuit_open"
+    )
+
+
+def test_the_budget_grows_with_the_video(
+    fake_ollama: FakeOllama, tmp_path: Path, video: SyntheticVideo
+) -> None:
+    fake_ollama.chat_mode = "hang"
+    svc = services(tmp_path, fake_ollama.host, ollama_read_timeout=60.0, cleaning_budget=0.5,
+                   cleaning_budget_per_minute=300.0)  # fmt: skip
+    started = time.monotonic()
+    result = svc.chain._cleaner.clean("v", str(video.path), str(tmp_path / "o.mp4"))  # type: ignore[attr-defined]
+    waited = time.monotonic() - started
+    assert result.reason == "ollama_timeout"
+    budget = 0.5 + 300.0 * video.frames / video.fps / 60.0  # 8.5 s for 1.6 s of video
+    assert budget - 0.1 <= waited < budget + 10.0, waited
+
+
 def test_an_open_circuit_skips_level_one_at_once(
     fake_ollama: FakeOllama, tmp_path: Path, video: SyntheticVideo
 ) -> None:
@@ -184,14 +217,43 @@ def test_an_open_circuit_skips_level_one_at_once(
     assert ("GET", "/api/tags") not in fake_ollama.requests  # Ollama was not even asked
 
 
+def _as_output_keyframes(path: Path, frames: int) -> Any:
+    from adapters.cleaning.verify import OutputKeyframes
+
+    seen = OutputKeyframes(640, 360, expected=3)
+    for index, frame in enumerate(iter_frames(str(path))):
+        if index in (0, frames // 2, frames - 1):
+            seen.add(np.stack([frame[..., 1], frame[..., 0], frame[..., 2]]))
+    return seen
+
+
 @pytest.mark.slow
-def test_verification_fails_when_patient_text_is_readable(video: SyntheticVideo) -> None:
+def test_verification_reads_whole_frames_for_tokens_identifiers_and_names(
+    video: SyntheticVideo,
+) -> None:
+    from adapters.cleaning.tracking import Mask
     from adapters.cleaning.verify import verify
+    from adapters.endoscope.region import Region
     from adapters.video.ocr import RapidOcr
     from domain.ports import LevelFailure
 
     info = read_info(str(video.path))
-    with pytest.raises(LevelFailure) as failed:  # the unmasked original, checked as output
-        verify(str(video.path), info, ["Mustermann, Erika"], RapidOcr())
-    assert failed.value.reason == "verification_failed"
-    assert "Mustermann" not in failed.value.detail
+    everywhere = Region(np.full((360, 640), 255, np.uint8), (0, 0, 640, 360), "all", True)
+    seen = _as_output_keyframes(video.path, video.frames)
+    ocr = RapidOcr()
+    every_line = [
+        Mask(0, video.frames - 1, (x, y, x + w, y + h)) for x, y, w, h in video.text_boxes
+    ]
+    cases = [
+        ([], [], []),  # nothing said: a name and dates outside kept lines
+        (every_line, ["Mustermann, Erika"], []),  # a token of a patient line, even if kept
+        (every_line, [], ["Erika"]),  # an identifier the model extracted
+    ]
+    for kept, patient, identifiers in cases:
+        with pytest.raises(LevelFailure) as failed:  # the unmasked original, checked as output
+            verify(str(video.path), info, seen, everywhere, [], kept, patient, identifiers, ocr)
+        assert failed.value.reason == "verification_failed"
+        assert "Mustermann" not in failed.value.detail and "Erika" not in failed.value.detail
+    checked = verify(str(video.path), info, seen, everywhere, [], every_line, [], [], ocr)
+    assert checked.frames_read == 3 and checked.lines_read >= 4  # it can pass, having read
+    assert "3 output frames read whole" in checked.describe()
