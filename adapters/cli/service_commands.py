@@ -20,10 +20,10 @@ from eventsourcing.persistence import IntegrityError
 
 from adapters.cli.app import _context, app
 from adapters.cli.progress import MaskingProgress
-from adapters.settings import Settings
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Services
+    from adapters.settings import Settings
 
 log = logging.getLogger(__name__)
 #: What ``serve`` says when it would refuse everyone (the page loads; no data ever does).
