@@ -16,6 +16,7 @@ from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cleaning.cleaner import OllamaFrameCleaner
 from adapters.masking.masker import OnProgress, OpenCVMasker
 from adapters.settings import Settings
+from adapters.storage.digests import StoredFileDigests
 from adapters.storage.files import FileStore
 from adapters.storage.keys import cipher_key
 from adapters.storage.vault import KeyFileVault
@@ -25,6 +26,8 @@ from domain.erase import Eraser
 from domain.importer import Importer
 from domain.pipeline import FallbackChain
 from domain.ports import FrameCleaner, Masker
+from domain.releasing import ReleaseDesk
+from domain.review import ReleasePolicy
 from projections.catalog import Projections
 
 
@@ -40,6 +43,7 @@ class Services:
     projections: Projections
     vault: KeyFileVault
     eraser: Eraser
+    desk: ReleaseDesk
 
     def catch_up(self) -> int:
         """Bring the materialised views up to date with the event log."""
@@ -134,7 +138,17 @@ def build(
         circuit=circuit_of(settings),
     )
     vault = KeyFileVault(settings.data_dir)
-    chain = FallbackChain(library, cleaner, masker or OpenCVMasker(on_progress), store, vault=vault)
+    desk = ReleaseDesk(
+        library, StoredFileDigests(settings.data_dir), ReleasePolicy(settings.release_policy)
+    )
+    chain = FallbackChain(
+        library,
+        cleaner,
+        masker or OpenCVMasker(on_progress),
+        store,
+        vault=vault,
+        on_archived=desk.after_archive,
+    )
     importer = Importer(library, chain, store, OpenCVProbe(), settings.lease_seconds)
     eraser = Eraser(library, store, vault)
-    return Services(settings, library, store, chain, importer, projections, vault, eraser)
+    return Services(settings, library, store, chain, importer, projections, vault, eraser, desk)

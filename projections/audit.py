@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from domain.rulebook import Level
+from projections.custody import custody_lines
 
 LEVEL_NAMES = {
     Level.FRAME_CLEANING: "Level 1 (frame_cleaning, OCR + language model)",
@@ -48,7 +49,7 @@ def explain(video_id: str, events: Sequence[Any]) -> list[str]:
     verdict = _verdict(video_id, events)
     if any(type(event).__name__ == "Erased" for event in events):
         verdict += " Its patient data and unanonymized files were erased."
-    return [verdict, *story]
+    return [verdict, *story, *custody_lines(events)]
 
 
 def _verdict(video_id: str, events: Sequence[Any]) -> str:

@@ -11,6 +11,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from projections.fallbacks import FallbackView
 from projections.metrics import Metrics
+from projections.releases import ReleaseView
 from projections.runner import catch_up
 from projections.video_status import VideoStatusView
 from projections.views import View
@@ -22,6 +23,7 @@ class Projections:
 
     videos: VideoStatusView
     fallbacks: FallbackView
+    releases: ReleaseView
 
     @classmethod
     def open(cls, app: Application[UUID], prefix: str = "") -> Projections:
@@ -29,12 +31,16 @@ class Projections:
         datastore = getattr(app.recorder, "datastore", None)
         if not isinstance(datastore, SQLiteDatastore | PostgresDatastore):
             raise TypeError("materialised views need the SQLite or PostgreSQL event store")
-        return cls(VideoStatusView(datastore, prefix), FallbackView(datastore, prefix))
+        return cls(
+            VideoStatusView(datastore, prefix),
+            FallbackView(datastore, prefix),
+            ReleaseView(datastore, prefix),
+        )
 
     @property
     def views(self) -> list[View]:
         """Every view."""
-        return [self.videos, self.fallbacks]
+        return [self.videos, self.fallbacks, self.releases]
 
     @property
     def metrics(self) -> Metrics:

@@ -172,7 +172,13 @@ def demo(ctx: typer.Context) -> None:
 
 def main() -> None:
     """Console entry point: every command module registers on the one ``app``."""
-    from adapters.cli import report_commands, service_commands, worker_command  # noqa: F401
+    from adapters.cli import (  # noqa: F401
+        export_commands,
+        report_commands,
+        review_commands,
+        service_commands,
+        worker_command,
+    )
 
     app(prog_name="endoveil")
 

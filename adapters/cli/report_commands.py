@@ -66,7 +66,8 @@ def report(
     services.catch_up()
     views = services.projections
     window = views.metrics.between(begin, finish)
-    text = render(build_report(views.videos, window, begin, finish, datetime.now(UTC)), fmt)
+    built = build_report(views.videos, window, begin, finish, datetime.now(UTC), views.releases)
+    text = render(built, fmt)
     if output is None:
         typer.echo(text, nl=False)
     else:

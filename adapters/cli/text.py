@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.importer import ImportReport
 from domain.rulebook import State, next_state
+from projections.custody import custody_why
 from projections.metrics import Rate, Window
 from projections.status import VideoStatus
 
@@ -64,6 +65,9 @@ def event_line(line: dict[str, Any]) -> str:
 
 def _why(event: Any) -> tuple[str, str]:
     """Reason and detail of any event, the claim bookkeeping included."""
+    custody = custody_why(event)
+    if custody is not None:
+        return custody
     if type(event).__name__ == "Erased":
         return "erased", f"Patient metadata shredded, unanonymized files deleted ({event.reason})."
     if hasattr(event, "reason"):

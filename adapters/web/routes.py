@@ -83,7 +83,9 @@ def api_router(read: ReadSide) -> APIRouter:
         finish = datetime.combine(end + timedelta(days=1), clock_time.min, UTC)
         read.fresh()
         window = read.services.projections.metrics.between(begin, finish)
-        text = render(build_report(read.videos, window, begin, finish, datetime.now(UTC)), fmt)
+        releases = read.services.projections.releases
+        built = build_report(read.videos, window, begin, finish, datetime.now(UTC), releases)
+        text = render(built, fmt)
         return Response(text, media_type=_REPORT_TYPES[fmt])
 
     @router.get("/media/{video_id}", summary="A video file (raw only for reviewers)")
