@@ -173,6 +173,7 @@ def demo(ctx: typer.Context) -> None:
 def main() -> None:
     """Console entry point: every command module registers on the one ``app``."""
     from adapters.cli import (  # noqa: F401
+        backup_commands,
         export_commands,
         report_commands,
         review_commands,

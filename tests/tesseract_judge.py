@@ -1,0 +1,122 @@
+"""An independent judge of anonymized frames: Debian's Tesseract, an OCR endoveil never uses.
+
+The product reads text with RapidOCR; if its tests judged outputs with the same engine, a blind
+spot of that engine (a font, a colour, a size it misses) would pass its own test. Tesseract
+(``tesseract-ocr`` with the German and English models, installed by ``scripts/system-packages``)
+reads each judged frame twice: whole (``--psm 11``, sparse text) and upscaled 2x with a cubic
+filter, which finds small text the first pass misses (see ``shared/VIDEO-NOTES.md``).
+
+A secret (a name, a birth date, an exam time) counts as readable when one of its tokens of four
+or more characters is found, after folding case and umlauts (RapidOCR and Tesseract read "ü" as
+"u" or "ue") and dropping punctuation, as a substring of what Tesseract read or within one edit
+of a word it read. Dates and times are also compared digits-only, so ``12.03.1955`` is found in
+``12-03-1955`` or ``12031955``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable, Iterator
+from difflib import SequenceMatcher
+
+import cv2
+import numpy as np
+
+_FOLDS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "é": "e", "è": "e"})
+_MIN_TOKEN = 4
+_NEAR = 0.85  # a token at least this similar to a word read counts as read (one slip in ~7)
+
+
+@functools.cache
+def tesseract() -> str:
+    """The ``tesseract`` executable; a missing one is a failed test set-up, not a skip."""
+    exe = shutil.which("tesseract")
+    if exe is None:
+        raise RuntimeError("tesseract is not installed: run `bash scripts/system-packages`")
+    return exe
+
+
+def _ocr(image: np.ndarray) -> str:
+    ok, png = cv2.imencode(".png", image)
+    if not ok:
+        raise RuntimeError("could not encode a frame for tesseract")
+    result = subprocess.run(
+        [tesseract(), "stdin", "stdout", "-l", "deu+eng", "--psm", "11"],
+        input=png.tobytes(),
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    return result.stdout.decode("utf-8", "replace")
+
+
+def read_text(frame: np.ndarray) -> str:
+    """Everything Tesseract reads in ``frame``: the whole frame, then the frame upscaled 2x."""
+    upscaled = cv2.resize(frame, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC)
+    return _ocr(frame) + "\n" + _ocr(upscaled)
+
+
+def fold(text: str) -> str:
+    """Lower case, umlauts folded to plain letters, only letters, digits and spaces left."""
+    folded = text.lower().replace("ue", "u").replace("oe", "o").replace("ae", "a")
+    folded = folded.translate(_FOLDS)
+    return re.sub(r"[^0-9a-z]+", " ", folded).strip()
+
+
+def _tokens(secret: str) -> list[str]:
+    tokens = [t for t in fold(secret).split() if len(t) >= _MIN_TOKEN]
+    digits = re.sub(r"\D", "", secret)
+    if len(digits) >= 6:  # a date or a time: its digits in any punctuation
+        tokens.append(digits)
+    return tokens
+
+
+def _found(token: str, words: list[str], squashed: str) -> bool:
+    if token in squashed:
+        return True
+    return any(
+        abs(len(word) - len(token)) <= 1 and SequenceMatcher(None, word, token).ratio() >= _NEAR
+        for word in words
+    )
+
+
+def readable(text: str, secrets: Iterable[str]) -> list[str]:
+    """The secrets of which a token can be read in ``text`` (what Tesseract read)."""
+    folded = fold(text)
+    words = folded.split()
+    squashed = folded.replace(" ", "")
+    return [s for s in secrets if any(_found(t, words, squashed) for t in _tokens(s))]
+
+
+def sampled_frames(path: str, count: int = 4) -> Iterator[tuple[int, np.ndarray]]:
+    """``count`` frames spread evenly over the video at ``path`` (index, BGR frame)."""
+    capture = cv2.VideoCapture(path)
+    try:
+        total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        if total <= 0:
+            raise RuntimeError("the judged video has no frames")
+        wanted = sorted({round(i * (total - 1) / max(count - 1, 1)) for i in range(count)})
+        index = 0
+        for target in wanted:
+            while index <= target:
+                ok, frame = capture.read()
+                if not ok:
+                    return
+                index += 1
+            yield target, frame
+    finally:
+        capture.release()
+
+
+def leaks_in_video(path: str, secrets: Iterable[str], count: int = 4) -> dict[int, list[str]]:
+    """For each sampled frame in which a secret is readable, the secrets read there."""
+    wanted = list(secrets)
+    found: dict[int, list[str]] = {}
+    for index, frame in sampled_frames(path, count):
+        seen = readable(read_text(frame), wanted)
+        if seen:
+            found[index] = seen
+    return found
