@@ -5,14 +5,12 @@ from __future__ import annotations
 import getpass
 import json
 from typing import Annotated
-from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import Services
 from adapters.cli.app import _context, _parse_id, app
+from adapters.review_actions import carry_out
 from domain.errors import ClaimHeld, DomainError
-from domain.reprocess import Reprocessor
 from domain.review import Decision
 from projections.releases import ReleaseRecord
 
@@ -73,30 +71,6 @@ def review(
         typer.echo(json.dumps(result))
     else:
         typer.echo(f"{vid}  {result['decision']} -> {result['release']}  by {result['reviewer']}")
-
-
-def carry_out(
-    services: Services, video_id: UUID, decision: Decision, reason: str, reviewer: str
-) -> dict[str, object]:
-    """Record ``decision`` and do what it asks (reprocess, erase); the outcome as JSON.
-
-    Raises:
-        DomainError: the rulebook refused it, or the video does not exist.
-    """
-    video = services.desk.decide(video_id, decision, reason, reviewer)
-    if decision is Decision.REPROCESS:
-        video = Reprocessor(services.library, services.chain).reprocess(video_id) or video
-    elif decision is Decision.ERASE:
-        services.eraser.erase(video_id, f"review: {reason}")
-        video = services.library.get(video_id)
-    return {
-        "video_id": str(video_id),
-        "decision": decision.value,
-        "release": video.release.value,
-        "reviewer": reviewer,
-        "level": video.level.value if video.level else None,
-        "state": video.state.value,
-    }
 
 
 def _print_queue(records: list[ReleaseRecord], as_json: bool) -> None:

@@ -15,6 +15,7 @@ from adapters.web import errors
 from adapters.web.auth import TokenAuth, caller_role
 from adapters.web.prometheus import exposition
 from adapters.web.readside import ReadSide
+from adapters.web.review_routes import review_router
 from adapters.web.routes import api_router
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def create_app(services: Services, auth: TokenAuth | None = None) -> FastAPI:
     app.state.auth = auth
     app.state.read_side = read
     app.include_router(api_router(read))
+    app.include_router(review_router(read))
 
     @app.get("/metrics", summary="Prometheus metrics", dependencies=[Depends(caller_role)])
     def metrics() -> Response:

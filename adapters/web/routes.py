@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 
 from adapters.cli.text import audit_lines
-from adapters.web.auth import CallerRole, Role, caller_role
+from adapters.web.auth import CallerRole, CurrentCaller, Role, caller_role
 from adapters.web.errors import ApiError
 from adapters.web.readside import ReadSide
+from adapters.web.who_saw import record_raw_serving
 from domain.errors import VideoNotFound
 from domain.rulebook import State
 from projections.audit import explain
@@ -92,6 +93,8 @@ def api_router(read: ReadSide) -> APIRouter:
     def media(
         video_id: UUID,
         role: CallerRole,
+        caller: CurrentCaller,
+        request: Request,
         kind: Annotated[Literal["processed", "raw"], Query(alias="type")] = "processed",
     ) -> FileResponse:
         status = status_of(video_id)
@@ -99,6 +102,7 @@ def api_router(read: ReadSide) -> APIRouter:
             if role < Role.REVIEWER:
                 raise ApiError(403, "forbidden", "raw videos are served to reviewers only")
             path = raw_file(read, video_id)
+            record_raw_serving(read, status, path, caller.name, request.headers.get("range"))
             headers = {"X-Endoveil-Anonymized": "false"}
         else:
             path = processed_file(read, status)

@@ -1,0 +1,94 @@
+"""The reviewer's API over real HTTP on both stores: named tokens, decisions, who saw what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+
+from adapters.bootstrap import Services
+from adapters.web import create_app
+from adapters.web.auth import Role, TokenAuth
+from domain.review import Release
+from tests.backends import OnBackend, OnPostgres, OnSQLite, Wire
+from tests.serving import record_import, serving
+
+ALICE = {"Authorization": "Bearer s3cret-a"}
+OLD_FORM = {"Authorization": "Bearer plain-reviewer"}
+VIEWER = {"Authorization": "Bearer view-token"}
+
+
+def test_named_and_bare_tokens_both_work() -> None:
+    auth = TokenAuth(("view-token",), ("alice:s3cret-a", "plain-reviewer"))
+    alice, bare, viewer = (auth.caller_of(t) for t in ("s3cret-a", "plain-reviewer", "view-token"))
+    assert alice is not None and (alice.name, alice.role) == ("alice", Role.REVIEWER)
+    assert bare is not None and (bare.name, bare.role) == ("reviewer-2", Role.REVIEWER)
+    assert viewer is not None and viewer.role is Role.VIEWER
+    assert auth.caller_of("alice") is None and auth.caller_of("alice:s3cret-a") is None
+
+
+class ReviewApiContract(OnBackend):
+    @pytest.fixture
+    def served(self, wire: Wire) -> Iterator[tuple[httpx.Client, Services, dict[str, UUID]]]:
+        reviewers = "alice:s3cret-a, plain-reviewer"
+        services = wire(
+            viewer_tokens="view-token", reviewer_tokens=reviewers, views_max_staleness=0
+        )
+        data = services.settings.data_dir
+        ids = {o: record_import(services.library, n, o).id
+               for n, o in enumerate(("anonymized", "raw"), start=1)}  # fmt: skip
+        for folder, name in (("anonymized", f"{ids['anonymized']}.mp4"),
+                             ("quarantine", f"{ids['raw']}.NOT-ANONYMIZED.mp4")):  # fmt: skip
+            (data / folder).mkdir(exist_ok=True)
+            (data / folder / name).write_bytes(folder.encode() * 1000)
+        with serving(create_app(services)) as url, httpx.Client(base_url=url, timeout=10) as http:
+            yield http, services, ids
+
+    def test_decisions_need_a_reviewer_and_change_the_release(
+        self, served: tuple[httpx.Client, Services, dict[str, UUID]]
+    ) -> None:
+        http, _, ids = served
+        vid = ids["anonymized"]
+        body = {"decision": "approve", "reason": "every frame checked"}
+        assert http.post(f"/api/videos/{vid}/review", json=body, headers=VIEWER).status_code == 403
+        queue = http.get("/api/review/queue", headers=VIEWER).json()["videos"]
+        assert [v["video_id"] for v in queue] == [str(ids["raw"]), str(vid)]
+        done = http.post(f"/api/videos/{vid}/review", json=body, headers=ALICE)
+        assert done.status_code == 200, done.text
+        assert done.json()["release"] == Release.RELEASED
+        release = http.get(f"/api/videos/{vid}/release", headers=VIEWER).json()
+        assert (release["release"], release["decided_by"]) == ("released", "alice")
+        raw = http.post(f"/api/videos/{ids['raw']}/review", json=body, headers=ALICE)
+        assert raw.status_code == 409  # a raw copy is never released
+        empty = http.post(f"/api/videos/{vid}/review", json={"decision": "reject", "reason": ""},
+                          headers=ALICE)  # fmt: skip
+        assert empty.status_code == 422
+
+    def test_each_viewing_of_a_raw_file_names_its_holder(
+        self, served: tuple[httpx.Client, Services, dict[str, UUID]]
+    ) -> None:
+        http, services, ids = served
+        url = f"/api/media/{ids['raw']}?type=raw"
+        assert http.get(url, headers=ALICE).status_code == 200
+        chunk = http.get(url, headers={**OLD_FORM, "Range": "bytes=500-"})
+        assert chunk.status_code == 206  # a seek in the same viewing: not a new record
+        assert http.get(url, headers={**OLD_FORM, "Range": "bytes=0-99"}).status_code == 206
+        served_to = [
+            (e.kind, e.viewer)
+            for e in services.library.history(ids["raw"])
+            if type(e).__name__ == "MediaServed"
+        ]
+        assert served_to == [("quarantined", "alice"), ("quarantined", "reviewer-2")]
+        audit: dict[str, Any] = http.get(f"/api/videos/{ids['raw']}/audit", headers=VIEWER).json()
+        assert any("sent to alice" in line for line in audit["explanation"])
+
+
+class TestReviewApiOnSQLite(OnSQLite, ReviewApiContract):
+    pass
+
+
+class TestReviewApiOnPostgres(OnPostgres, ReviewApiContract):
+    pass
