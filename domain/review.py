@@ -129,15 +129,18 @@ def review_mermaid() -> str:
 def check_decision(video: Video, decision: str, reason: str) -> None:
     """Refuse a decision the review rulebook or the video's output does not allow.
 
-    Only an archived video is decided on; an anonymized output may be released, a raw copy
-    never; every human decision carries a written reason.
+    Only an archived video is decided on; an anonymized output may be released (also once its
+    original was erased), a raw copy never; every human decision carries a written reason.
 
     Raises:
         TransitionNotAllowed: with the command and the state that forbid it.
     """
-    if video.state is not State.ARCHIVED or video.erased:
-        raise TransitionNotAllowed(decision, "erased" if video.erased else video.state.value)
-    allowed = FOR_RAW_COPIES if video.level is Level.RAW_COPIED else FOR_ANONYMIZED
+    if video.state is not State.ARCHIVED:
+        raise TransitionNotAllowed(decision, video.state.value)
+    raw = video.level is Level.RAW_COPIED
+    if video.erased and (raw or decision in (Decision.REPROCESS, Decision.ERASE)):
+        raise TransitionNotAllowed(decision, "erased")  # its unanonymized files are gone
+    allowed = FOR_RAW_COPIES if raw else FOR_ANONYMIZED
     if decision not in allowed:
         kind = "raw copy" if video.level is Level.RAW_COPIED else "anonymized output"
         raise TransitionNotAllowed(decision, f"{video.release.value} {kind}")

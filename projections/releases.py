@@ -150,9 +150,13 @@ class ReleaseView(View):
         return [_record(row) for row in rows]
 
     def released(self, start: datetime, end: datetime) -> list[ReleaseRecord]:
-        """Released videos imported in ``[start, end)``, oldest first."""
+        """Released videos imported in ``[start, end)``, oldest first.
+
+        An erased video still counts: erasure removes its original and raw copies, never
+        its anonymized output.
+        """
         rows = self.query(
-            f"SELECT * FROM {self.table('releases')} WHERE release = 'released' AND erased = 0 "
+            f"SELECT * FROM {self.table('releases')} WHERE release = 'released' "
             "AND imported_at >= ? AND imported_at < ? ORDER BY imported_at, video_id",
             [timestamp(start), timestamp(end)],
         )

@@ -176,6 +176,7 @@ def main() -> None:
         backup_commands,
         export_commands,
         report_commands,
+        retention_command,
         review_commands,
         service_commands,
         worker_command,

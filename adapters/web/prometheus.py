@@ -15,6 +15,7 @@ from prometheus_client.registry import Collector
 
 from adapters.bootstrap import circuit_of
 from adapters.web.readside import ReadSide
+from adapters.web.release_metrics import now_utc, release_families
 from projections.metrics import CRITICAL, GOOD, NO_DATA, WARNING, Rate, Window
 
 #: Upper bounds (seconds) of the per-level duration histogram buckets.
@@ -77,6 +78,8 @@ class ViewCollector(Collector):
         yield fallbacks
         yield from self._rate_families(read.metrics())
         yield self._durations()
+        releases = read.services.projections.releases
+        yield from release_families(releases, read.services.settings, now_utc())
 
     def _rate_families(self, windows: dict[str, Window]) -> Iterator[Metric]:
         percent = GaugeMetricFamily(

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.bootstrap import Services
 from adapters.web import create_app
 from adapters.web.auth import Role, TokenAuth
+from adapters.web.release_metrics import release_families
 from domain.review import Release
 from tests.backends import OnBackend, OnPostgres, OnSQLite, Wire
 from tests.serving import record_import, serving
@@ -85,9 +88,39 @@ class ReviewApiContract(OnBackend):
         audit: dict[str, Any] = http.get(f"/api/videos/{ids['raw']}/audit", headers=VIEWER).json()
         assert any("sent to alice" in line for line in audit["explanation"])
 
+    def test_raw_copy_metrics_count_and_clear_only_on_a_decision(
+        self, served: tuple[httpx.Client, Services, dict[str, UUID]]
+    ) -> None:
+        http, services, ids = served
+
+        def samples() -> dict[str, float]:
+            # The families /metrics serves (over HTTP in test_raw_copy_metrics_over_http: the
+            # whole /metrics on PostgreSQL waits for #17's fix of the duration histogram)
+            services.catch_up()
+            families = release_families(services.projections.releases, services.settings,
+                                        datetime.now(UTC))  # fmt: skip
+            return {s.name: s.value for family in families for s in family.samples}
+
+        before = samples()
+        assert before["endoveil_raw_copies_total"] == 1
+        assert before["endoveil_unreviewed_raw_copies"] == 1
+        assert before["endoveil_unreviewed_raw_copy_oldest_age_seconds"] > 0
+        body = {"decision": "retain", "reason": "kept for the tumour board"}
+        assert http.post(f"/api/videos/{ids['raw']}/review", json=body, headers=ALICE).is_success
+        after = samples()
+        assert after["endoveil_raw_copies_total"] == 1  # a counter: decisions never lower it
+        assert after["endoveil_unreviewed_raw_copies"] == 0
+
 
 class TestReviewApiOnSQLite(OnSQLite, ReviewApiContract):
-    pass
+    def test_raw_copy_metrics_over_http(
+        self, served: tuple[httpx.Client, Services, dict[str, UUID]]
+    ) -> None:
+        text = served[0].get("/metrics", headers=VIEWER).text
+        samples = {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples}
+        assert samples["endoveil_raw_copies_total"] == 1
+        assert samples["endoveil_unreviewed_raw_copies"] == 1
+        assert samples["endoveil_retention_overdue_videos"] == 0
 
 
 class TestReviewApiOnPostgres(OnPostgres, ReviewApiContract):

@@ -1,0 +1,50 @@
+"""Prometheus families of review and release: raw copies made, unreviewed, retention overdue.
+
+``endoveil_raw_copies_total`` is a real counter: it is summed from the ``archive`` events at
+the raw level, so reprocessing or erasing a raw copy never lowers it (the old alert took
+``delta()`` of a current-state gauge, which a reprocessed video cancelled out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from adapters.settings import Settings
+from projections.releases import ReleaseView
+
+
+def release_families(releases: ReleaseView, settings: Settings, now: datetime) -> Iterator[Metric]:
+    """The review and retention metrics as of ``now``."""
+    yield CounterMetricFamily(
+        "endoveil_raw_copies",
+        "Raw (not anonymized) copies ever archived, reprocessed or erased ones included.",
+        value=releases.raw_copies_total(),
+    )
+    waiting, oldest = releases.unreviewed_raw_copies()
+    yield GaugeMetricFamily(
+        "endoveil_unreviewed_raw_copies",
+        "Raw copies nobody has decided on yet (retain, reprocess or erase).",
+        value=waiting,
+    )
+    age = (now - datetime.fromisoformat(oldest)).total_seconds() if oldest else 0.0
+    yield GaugeMetricFamily(
+        "endoveil_unreviewed_raw_copy_oldest_age_seconds",
+        "How long the oldest undecided raw copy has waited (0 when none waits).",
+        value=max(age, 0.0),
+    )
+    overdue = 0
+    if settings.raw_retention_days is not None:
+        overdue = len(releases.overdue(now - timedelta(days=settings.raw_retention_days)))
+    yield GaugeMetricFamily(
+        "endoveil_retention_overdue_videos",
+        "Videos whose originals or raw copies are past ENDOVEIL_RAW_RETENTION_DAYS.",
+        value=overdue,
+    )
+
+
+def now_utc() -> datetime:
+    """The scrape time."""
+    return datetime.now(UTC)
