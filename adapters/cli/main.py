@@ -174,6 +174,7 @@ def main() -> None:
     """Console entry point: every command module registers on the one ``app``."""
     from adapters.cli import (  # noqa: F401
         backup_commands,
+        canary_command,
         export_commands,
         report_commands,
         retention_command,

@@ -15,7 +15,7 @@ from prometheus_client.registry import Collector
 
 from adapters.bootstrap import circuit_of
 from adapters.web.readside import ReadSide
-from adapters.web.release_metrics import now_utc, release_families
+from adapters.web.release_metrics import canary_families, now_utc, release_families
 from projections.metrics import CRITICAL, GOOD, NO_DATA, WARNING, Rate, Window
 
 #: Upper bounds (seconds) of the per-level duration histogram buckets.
@@ -54,6 +54,7 @@ class ViewCollector(Collector):
         """The metric families, as of the views' current positions."""
         yield from self.read.cached("prometheus", lambda: list(self._families()))
         yield from self._circuit()
+        yield from canary_families(self.read.services.settings.data_dir)
 
     def _families(self) -> Iterator[Metric]:
         read = self.read

@@ -1,4 +1,4 @@
-"""Prometheus families of review and release: raw copies made, unreviewed, retention overdue.
+"""Prometheus families of review, release, retention and the canary (``endoveil canary``).
 
 ``endoveil_raw_copies_total`` is a real counter: it is summed from the ``archive`` events at
 the raw level, so reprocessing or erasing a raw copy never lowers it (the old alert took
@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from adapters.canary.record import last_result
 from adapters.settings import Settings
 from projections.releases import ReleaseView
 
@@ -48,3 +50,25 @@ def release_families(releases: ReleaseView, settings: Settings, now: datetime) -
 def now_utc() -> datetime:
     """The scrape time."""
     return datetime.now(UTC)
+
+
+def canary_families(data_dir: Path) -> Iterator[Metric]:
+    """The last canary run (``endoveil canary``); nothing when none ever ran."""
+    result = last_result(data_dir)
+    if result is None:
+        return
+    yield GaugeMetricFamily(
+        "endoveil_canary_passed",
+        "1 when the last canary's output was anonymized and Tesseract read none of its text.",
+        value=1.0 if result.passed else 0.0,
+    )
+    yield GaugeMetricFamily(
+        "endoveil_canary_last_run_timestamp_seconds",
+        "When the last canary ran (Unix time).",
+        value=datetime.fromisoformat(result.at).timestamp(),
+    )
+    yield GaugeMetricFamily(
+        "endoveil_canary_leaks",
+        "Fake patient texts Tesseract could read in the last canary's output.",
+        value=len(result.leaks),
+    )

@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.bootstrap import Services
+from adapters.canary.record import CanaryResult, record
 from adapters.web import create_app
 from adapters.web.auth import Role, TokenAuth
 from adapters.web.release_metrics import release_families
@@ -121,6 +122,19 @@ class TestReviewApiOnSQLite(OnSQLite, ReviewApiContract):
         assert samples["endoveil_raw_copies_total"] == 1
         assert samples["endoveil_unreviewed_raw_copies"] == 1
         assert samples["endoveil_retention_overdue_videos"] == 0
+        assert "endoveil_canary_passed" not in samples  # no canary ran: nothing to report
+
+    def test_the_last_canary_is_in_the_metrics(
+        self, served: tuple[httpx.Client, Services, dict[str, UUID]]
+    ) -> None:
+        http, services, _ = served
+        at = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+        record(services.settings.data_dir, CanaryResult(at.isoformat(), False, True,
+               "fallback_basic", "masked", ["12.03.1955"], "tesseract 5.3.0", 9.5))  # fmt: skip
+        text = http.get("/metrics", headers=VIEWER).text
+        samples = {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples}
+        assert samples["endoveil_canary_passed"] == 0 and samples["endoveil_canary_leaks"] == 1
+        assert samples["endoveil_canary_last_run_timestamp_seconds"] == at.timestamp()
 
 
 class TestReviewApiOnPostgres(OnPostgres, ReviewApiContract):

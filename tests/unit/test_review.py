@@ -125,3 +125,14 @@ def test_no_sequence_of_decisions_reaches_an_undeclared_state(decisions: list[De
             continue
         assert release in declared
     assert next_release(Decision.HOLD, Release.UNDECIDED) is Release.AWAITING_REVIEW
+
+
+def test_the_canary_judge_finds_slightly_misread_secrets() -> None:
+    from adapters.canary.judge import readable
+
+    read = "CV-1500\nKanarienvoqel Testpatlent\n12-03-1955"
+    assert readable(read, ["Kanarienvogel, Testpatient", "12.03.1955"]) == [
+        "Kanarienvogel, Testpatient",
+        "12.03.1955",
+    ]
+    assert readable("Olympus 14:02", ["Kanarienvogel, Testpatient", "12.03.1955"]) == []
