@@ -19,6 +19,7 @@ from adapters.cli.progress import MaskingProgress
 from adapters.cli.text import audit_lines, event_line, import_json, import_line, status_line
 from domain.errors import ClaimHeld, VideoNotFound
 from domain.importer import ImportReport
+from domain.review import review_mermaid
 from domain.rulebook import mermaid
 from projections.audit import explain
 
@@ -157,9 +158,11 @@ def audit(
 
 
 @app.command()
-def diagram() -> None:
+def diagram(
+    review: Annotated[bool, typer.Option("--review", help="The review rulebook.")] = False,
+) -> None:
     """Print the rulebook as a mermaid state diagram (the README picture)."""
-    typer.echo(mermaid())
+    typer.echo(review_mermaid() if review else mermaid())
 
 
 @app.command()
