@@ -149,6 +149,27 @@ class ReleaseView(View):
         )
         return [_record(row) for row in rows]
 
+    def search(
+        self, release: str | None = None, prefix: str = "", limit: int = 100
+    ) -> list[ReleaseRecord]:
+        """Videos by release state (any when None) and id prefix: open decisions first.
+
+        Raw copies waiting come first, then outputs waiting for review, then the rest,
+        newest import first.
+        """
+        where, params = ["video_id LIKE ?"], [f"{prefix.lower()}%"]
+        if release is not None:
+            where.append("release = ?")
+            params.append(release)
+        rows = self.query(
+            f"SELECT * FROM {self.table('releases')} WHERE {' AND '.join(where)} ORDER BY "
+            "CASE WHEN state = 'archived' AND erased = 0 AND release IN (?, ?, ?) THEN "
+            "CASE WHEN level = 'raw_copied' THEN 0 ELSE 1 END ELSE 2 END, "
+            "imported_at DESC, video_id LIMIT ?",
+            [*params, *(r.value for r in OPEN), limit],
+        )
+        return [_record(row) for row in rows]
+
     def released(self, start: datetime, end: datetime) -> list[ReleaseRecord]:
         """Released videos imported in ``[start, end)``, oldest first.
 

@@ -14,7 +14,7 @@ from adapters.web.auth import CurrentCaller, Role, caller_role
 from adapters.web.errors import ApiError
 from adapters.web.readside import ReadSide
 from domain.errors import ClaimHeld, DomainError, VideoNotFound
-from domain.review import Decision
+from domain.review import Decision, Release
 
 
 class ReviewRequest(BaseModel):
@@ -28,6 +28,10 @@ def review_router(read: ReadSide) -> APIRouter:
     """The ``/api`` review routes; reading needs a token, deciding a reviewer's."""
     router = APIRouter(prefix="/api", dependencies=[Depends(caller_role)])
 
+    @router.get("/whoami", summary="The caller's name and role (what the page may offer)")
+    def whoami(caller: CurrentCaller) -> JSONResponse:
+        return JSONResponse({"name": caller.name, "role": caller.role.name.lower()})
+
     @router.get("/review/queue", summary="Videos waiting for a decision, raw copies first")
     def queue(
         limit: Annotated[int, Query(ge=1, le=500, description="At most this many.")] = 100,
@@ -36,6 +40,20 @@ def review_router(read: ReadSide) -> APIRouter:
         return JSONResponse(
             {"videos": [vars(r) for r in read.services.projections.releases.queue(limit)]}
         )
+
+    @router.get("/review/videos", summary="Videos with their release state, open decisions first")
+    def search(
+        release: Annotated[Release | None, Query(description="Only this release state.")] = None,
+        prefix: Annotated[str, Query(max_length=36, pattern="^[0-9a-fA-F-]*$")] = "",
+        limit: Annotated[int, Query(ge=1, le=200)] = 60,
+    ) -> JSONResponse:
+        read.fresh()
+        found = []
+        for record in read.services.projections.releases.search(release, prefix, limit):
+            status = read.videos.get(record.video_id)
+            if status is not None:
+                found.append({**status.as_json(), "review": vars(record)})
+        return JSONResponse({"videos": found})
 
     @router.get("/videos/{video_id}/release", summary="One video's release state")
     def release(video_id: UUID) -> JSONResponse:
