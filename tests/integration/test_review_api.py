@@ -15,6 +15,7 @@ from adapters.bootstrap import Services
 from adapters.canary.record import CanaryResult, record
 from adapters.web import create_app
 from adapters.web.auth import Role, TokenAuth
+from adapters.web.media_links import MediaSigner
 from adapters.web.release_metrics import release_families
 from domain.review import Release
 from tests.backends import OnBackend, OnPostgres, OnSQLite, Wire
@@ -112,6 +113,22 @@ class ReviewApiContract(OnBackend):
         assert after["endoveil_raw_copies_total"] == 1  # a counter: decisions never lower it
         assert after["endoveil_unreviewed_raw_copies"] == 0
 
+    def test_a_signed_link_streams_with_range_and_names_its_holder(
+        self, served: tuple[httpx.Client, Services, dict[str, UUID]]
+    ) -> None:
+        http, services, ids = served
+        assert (
+            http.post(f"/api/media/{ids['raw']}/link?type=raw", headers=VIEWER).status_code == 403
+        )
+        link = http.post(f"/api/media/{ids['raw']}/link?type=raw", headers=ALICE).json()["url"]
+        first = http.get(link, headers={"Range": "bytes=0-99"})  # no bearer token needed
+        assert (first.status_code, len(first.content)) == (206, 100)
+        assert http.get(link, headers={"Range": "bytes=100-199"}).status_code == 206
+        assert http.get(link.replace("who=alice", "who=bob")).status_code == 403
+        served_to = [e.viewer for e in services.library.history(ids["raw"])
+                     if type(e).__name__ == "MediaServed"]  # fmt: skip
+        assert served_to == ["alice"]  # one viewing, however many chunks
+
 
 class TestReviewApiOnSQLite(OnSQLite, ReviewApiContract):
     def test_raw_copy_metrics_over_http(
@@ -139,3 +156,17 @@ class TestReviewApiOnSQLite(OnSQLite, ReviewApiContract):
 
 class TestReviewApiOnPostgres(OnPostgres, ReviewApiContract):
     pass
+
+
+def test_media_links_expire_and_cannot_be_altered() -> None:
+    now = [1_000.0]
+    signer = MediaSigner(b"key", lifetime_s=60, clock=lambda: now[0])
+    link = signer.link("abc", "raw", "alice")
+    query = dict(part.split("=", 1) for part in link.split("?", 1)[1].split("&"))
+    expires, sig = int(query["exp"]), query["sig"]
+    assert signer.valid("abc", "raw", "alice", expires, sig)
+    assert not signer.valid("abc", "raw", "mallory", expires, sig)  # the name is signed
+    assert not signer.valid("abc", "processed", "alice", expires, sig)
+    assert not MediaSigner(b"other key").valid("abc", "raw", "alice", expires, sig)
+    now[0] += 61
+    assert not signer.valid("abc", "raw", "alice", expires, sig)
