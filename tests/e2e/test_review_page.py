@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from uuid import UUID
 
 import pytest
-from playwright.sync_api import Browser, Request, expect
+from playwright.sync_api import Browser, Locator, Request, expect
 
 from adapters.bootstrap import build
 from adapters.demo.synthetic import circle_layout, make_video
@@ -18,6 +19,14 @@ from tests.serving import serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 FAKE_NAME = "Mustermann"
+
+
+def _until_playable(videos: Locator, seconds: float = 20.0) -> None:
+    """Poll from Python: the page's CSP forbids the eval that ``wait_for_function`` polls with."""
+    deadline = time.monotonic() + seconds
+    while not videos.evaluate_all("all => all.every((v) => v.readyState >= 1)"):
+        assert time.monotonic() < deadline, "the videos never became playable"
+        time.sleep(0.1)
 
 
 def test_a_reviewer_approves_side_by_side_in_german(
@@ -51,9 +60,7 @@ def test_a_reviewer_approves_side_by_side_in_german(
         queue.nth(1).locator("h3").click()
         videos = page.locator("#side-by-side video")
         expect(videos).to_have_count(2)  # anonymized and raw, side by side
-        page.wait_for_function(
-            "[...document.querySelectorAll('#side-by-side video')].every(v => v.readyState >= 1)"
-        )
+        _until_playable(videos)
         page.select_option("#decision-choice", "approve")
         page.fill("#decision-reason", "Alle Bilder geprüft")
         page.click("#decision button[type=submit]")
