@@ -1,10 +1,11 @@
 """The release desk: the policy's decision after an import, and reviewers' decisions.
 
 The policy decides right after the chain archives a video (``after_archive``): a raw copy is
-quarantined; an anonymized output whose bytes were approved before (a reprocessing run that
-kept it) keeps its approval; under ``auto`` an output whose verification passed is released;
-everything else waits for a reviewer. Reviewers approve, reject, retain, reprocess or erase
-(``decide``), each decision an event naming them, with a written reason.
+quarantined from its archive on and needs no policy event; an anonymized output whose bytes
+were approved before (a reprocessing run that kept it) keeps its approval; under ``auto`` an
+output whose verification passed is released; everything else waits for a reviewer.
+Reviewers approve, reject, retain, reprocess or erase (``decide``), each decision an event
+naming them, with a written reason.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from domain.application import VideoLibrary
-from domain.errors import DomainError
+from domain.errors import DomainError, TransitionNotAllowed
 from domain.review import Decision, Release, ReleasePolicy
 from domain.rulebook import Level, State
 from domain.video import Video
@@ -29,8 +30,8 @@ _ATTEMPTS = 5
 class FileDigests(Protocol):
     """The SHA-256 of a stored file, hashed in a stream."""
 
-    def sha256(self, location: str) -> str:
-        """Hex SHA-256 of the file at a stored ``location``."""
+    def sha256(self, location: str) -> str | None:
+        """Hex SHA-256 of the file at a stored ``location``; None when it is missing."""
         ...
 
 
@@ -86,8 +87,11 @@ class ReleaseDesk:
         if video.state is not State.ARCHIVED or video.release is not Release.UNDECIDED:
             return None
         if video.level is Level.RAW_COPIED:
-            return Decision.QUARANTINE, "A raw copy is never released; it waits for a decision."
-        if self._sha(video) == getattr(video, "released_sha256", None):
+            return None  # quarantined from its archive on (``Video.release``): a human decides
+        sha = self._sha(video)
+        if sha is None:
+            return Decision.HOLD, "The output file is missing: it cannot be released."
+        if sha == getattr(video, "released_sha256", None):
             return Decision.AUTO_RELEASE, "The output is the one approved before (same SHA-256)."
         if self._policy is ReleasePolicy.AUTO and self._verified(video):
             return Decision.AUTO_RELEASE, "Release policy auto: the output's verification passed."
@@ -116,7 +120,10 @@ class ReleaseDesk:
             chosen = choose(video)
             if chosen is not None:
                 decision, reason = chosen
-                video.review(decision.value, reason, reviewer, self._sha(video))
+                sha = self._sha(video)
+                if decision is Decision.APPROVE and sha is None:
+                    raise TransitionNotAllowed(decision.value, "without its output file")
+                video.review(decision.value, reason, reviewer, sha)
                 log.info("video %s: %s by %s", video.id, decision.value, reviewer)
 
         return self._save_with_retries(video_id, give)

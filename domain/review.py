@@ -29,11 +29,11 @@ if TYPE_CHECKING:
 class Release(StrEnum):
     """Whether an archived video may be shared."""
 
-    UNDECIDED = "undecided"  # still in the chain, or archived and not yet decided on
+    UNDECIDED = "undecided"  # still in the chain, or an output archived and not yet decided on
     AWAITING_REVIEW = "awaiting_review"  # an anonymized output waiting for a human approval
     RELEASED = "released"  # may be exported (approved, or released by the ``auto`` policy)
     REJECTED = "rejected"  # kept from release; reprocess or erase it
-    QUARANTINED = "quarantined"  # a raw copy waiting for a decision: retain, reprocess, erase
+    QUARANTINED = "quarantined"  # a raw copy (from its archive on) waiting for a decision
     RETAINED = "retained"  # a raw copy kept on purpose, with a written reason; never released
     ERASED = "erased"  # its unanonymized files were erased on a reviewer's decision
 
@@ -43,7 +43,6 @@ class Decision(StrEnum):
 
     HOLD = "hold"  # the policy asks for a human approval
     AUTO_RELEASE = "auto_release"  # the ``auto`` policy releases a verified output
-    QUARANTINE = "quarantine"  # a raw copy arrived: it waits for a decision
     APPROVE = "approve"
     REJECT = "reject"
     RETAIN = "retain"
@@ -66,9 +65,7 @@ HUMAN_DECISIONS: Final = frozenset(
 FOR_ANONYMIZED: Final = frozenset(
     {Decision.HOLD, Decision.AUTO_RELEASE, Decision.APPROVE, Decision.REJECT, Decision.ERASE}
 )
-FOR_RAW_COPIES: Final = frozenset(
-    {Decision.QUARANTINE, Decision.RETAIN, Decision.REPROCESS, Decision.ERASE}
-)
+FOR_RAW_COPIES: Final = frozenset({Decision.RETAIN, Decision.REPROCESS, Decision.ERASE})
 
 _U, _A, _R, _J = Release.UNDECIDED, Release.AWAITING_REVIEW, Release.RELEASED, Release.REJECTED
 _Q, _T, _E = Release.QUARANTINED, Release.RETAINED, Release.ERASED
@@ -77,7 +74,6 @@ _Q, _T, _E = Release.QUARANTINED, Release.RETAINED, Release.ERASED
 REVIEW_TABLE: Final[tuple[tuple[Decision, Release, Release], ...]] = (
     (Decision.HOLD, _U, _A),
     (Decision.AUTO_RELEASE, _U, _R),
-    (Decision.QUARANTINE, _U, _Q),
     (Decision.APPROVE, _U, _R),
     (Decision.APPROVE, _A, _R),
     (Decision.APPROVE, _J, _R),

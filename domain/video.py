@@ -168,8 +168,10 @@ class Video(Aggregate):
     @property
     def release(self) -> Release:
         """Whether this run's output may leave; ``undecided`` until decided on this run."""
-        if self.state is not State.ARCHIVED or getattr(self, "release_run", -1) != self.runs:
-            return Release.UNDECIDED  # a new run of the chain needs a new decision
+        if self.state is not State.ARCHIVED:
+            return Release.UNDECIDED
+        if getattr(self, "release_run", -1) != self.runs:  # a new run needs a new decision
+            return Release.QUARANTINED if self.level is Level.RAW_COPIED else Release.UNDECIDED
         decided: Release = getattr(self, "release_decision", Release.UNDECIDED)
         return decided
 

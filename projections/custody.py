@@ -10,7 +10,6 @@ from domain.video import Video
 _DECISIONS = {
     "hold": "held for review",
     "auto_release": "released",
-    "quarantine": "quarantined for a decision",
     "approve": "approved for release",
     "reject": "rejected",
     "retain": "retained (not released)",

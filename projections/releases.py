@@ -69,6 +69,8 @@ class ReleaseRecord:
         elif event.command == "archive":
             self.level, self.archived_at = event.level, timestamp(event.timestamp)
             self.raw_copies += event.level == Level.RAW_COPIED
+            if event.level == Level.RAW_COPIED:  # a raw copy waits for a decision from the start
+                self.release = Release.QUARANTINED.value
 
     def row(self, position: int) -> tuple[Any, ...]:
         """The record as a table row."""

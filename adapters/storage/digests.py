@@ -23,6 +23,9 @@ class StoredFileDigests:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
 
-    def sha256(self, location: str) -> str:
-        """Hex SHA-256 of the stored file at ``location`` (relative to the data dir)."""
-        return sha256_of(self.data_dir / location)
+    def sha256(self, location: str) -> str | None:
+        """Hex SHA-256 of the stored file at ``location`` (relative to the data dir), or None."""
+        try:
+            return sha256_of(self.data_dir / location)
+        except FileNotFoundError:
+            return None
