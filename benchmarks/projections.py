@@ -22,6 +22,7 @@ from pathlib import Path
 from adapters.bootstrap import event_store_env
 from adapters.settings import Settings
 from domain.application import VideoLibrary
+from domain.reasons import Reason
 from domain.rulebook import Level
 from domain.steps import Step
 from domain.video import Video
@@ -35,14 +36,13 @@ YEAR = timedelta(days=365)
 def history(video: Video, n: int) -> None:
     """The events of one import: most masked at level 2, some raw copies, a few failures."""
     if n % 100 == 0:
-        video.apply("fail", Step("not_a_video", "The file cannot be opened as a video."))
+        video.fail(Step(Reason.NOT_A_VIDEO, "The file cannot be opened as a video."))
         return
-    video.apply("start_cleaning", Step("chain_started", "Started.", Level.FRAME_CLEANING))
+    video.start_cleaning(Step(Reason.CHAIN_STARTED, "Started.", Level.FRAME_CLEANING))
     versions = {"model": "qwen2.5:1.5b-instruct", "ollama_host": "http://127.0.0.1:11434"}
-    video.apply(
-        "fall_back",
+    video.fall_back(
         Step(
-            "ollama_unavailable",
+            Reason.OLLAMA_UNAVAILABLE,
             "Ollama could not be reached.",
             Level.FRAME_CLEANING,
             0.05,
@@ -50,13 +50,20 @@ def history(video: Video, n: int) -> None:
         ),
     )
     if n % 10 == 0:
-        video.apply("copy_raw", Step("roi_uncertain", "Uncertain.", Level.FALLBACK_BASIC, 0.3))
+        video.copy_raw(Step(Reason.ROI_UNCERTAIN, "Uncertain.", Level.FALLBACK_BASIC, 0.3))
         level, output = Level.RAW_COPIED, f"quarantine/{video.id}.NOT-ANONYMIZED.mp4"
     else:
         level, output = Level.FALLBACK_BASIC, f"anonymized/{video.id}.mp4"
-    video.apply(
-        "archive",
-        Step("masked", "Masked.", level, 2.5, {"masking_profile": "detected@1"}, output, "passed"),
+    video.archive(
+        Step(
+            Reason.MASKED,
+            "Masked.",
+            level,
+            2.5,
+            {"masking_profile": "detected@1"},
+            output,
+            "passed",
+        ),
     )
 
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from domain.errors import ClaimHeld, ClaimLost, VideoNotFound
+from domain.rulebook import Command
 from domain.steps import Step
-from domain.video import Video, video_id_for
+from domain.video import Video, VideoEvent, video_id_for
 
 _PAGE = 500
 
@@ -59,14 +60,16 @@ class VideoLibrary(Application[UUID]):
             raise VideoNotFound(video_id) from None
         return video
 
-    def apply(self, video_id: UUID, command: str, step: Step, run_id: str | None = None) -> Video:
+    def apply(
+        self, video_id: UUID, command: Command, step: Step, run_id: str | None = None
+    ) -> Video:
         """Give ``command`` to a video under the rulebook and store the event.
 
         With ``run_id``, the command is given on behalf of that run's claim: a claim taken
         over meanwhile (seen, or racing this write) raises ``ClaimLost``.
         """
         video = self.get(video_id)
-        video.apply(command, step, run_id)
+        video.handle(command, step, run_id)
         self._save_as(video, run_id)
         return video
 
@@ -109,15 +112,15 @@ class VideoLibrary(Application[UUID]):
                 raise
             raise ClaimLost(str(video.id)) from None
 
-    def history(self, video_id: UUID) -> Sequence[DomainEventProtocol[UUID]]:
+    def history(self, video_id: UUID) -> list[VideoEvent]:
         """Every event of one video, oldest first."""
         if not self.exists(video_id):
             raise VideoNotFound(video_id)
-        return list(self.events.get(video_id))
+        return [cast(VideoEvent, e) for e in self.events.get(video_id)]  # a video's stream
 
     def video_ids(self) -> Iterator[UUID]:
         """Ids of all videos in import order, read page by page from the event log."""
-        topics = [get_topic(Video.Registered)]  # type: ignore[attr-defined]
+        topics = [get_topic(Video.Registered)]
         position = 0
         while True:
             page = self.recorder.select_notifications(

@@ -1,5 +1,7 @@
 """Domain errors: a rule of the domain was broken (the caller's bug, not a fallback)."""
 
+from domain.reasons import Reason
+
 
 class DomainError(Exception):
     """Base class of every error the domain raises on purpose."""
@@ -9,8 +11,8 @@ class TransitionNotAllowed(DomainError):
     """A command was given to a video in a state the rulebook does not allow it from."""
 
     def __init__(self, command: str, state: str) -> None:
-        super().__init__(f"command {command!r} is not allowed in state {state!r}")
-        self.command = command
+        super().__init__(f"command {str(command)!r} is not allowed in state {state!r}")
+        self.command = str(command)
         self.state = state
 
 
@@ -28,7 +30,7 @@ class InputRejected(DomainError):
     No video record exists for it: there were no bytes to derive an id from.
     """
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: Reason, detail: str) -> None:
         super().__init__(detail)
         self.reason = reason
         self.detail = detail

@@ -10,7 +10,8 @@ from domain.application import VideoLibrary
 from domain.errors import ClaimHeld, ClaimLost, InputRejected, TransitionNotAllowed
 from domain.pipeline import FallbackChain
 from domain.ports import VideoProbe, VideoStore
-from domain.rulebook import TERMINAL_STATES, Level, State
+from domain.reasons import Reason
+from domain.rulebook import TERMINAL_STATES, Command, Level, State
 from domain.steps import Step
 from domain.video import Video
 
@@ -26,7 +27,7 @@ class ImportReport:
         anonymized: whether ``output`` is an anonymized video.
         level: the level that produced the output.
         output: stored location of the anonymized video, else None.
-        reason: machine-readable reason code of the last step.
+        reason: the reason code of the last step (a string if an old event's code is unknown).
         detail: one short human sentence.
         duplicate: the same bytes had been imported before.
     """
@@ -37,7 +38,7 @@ class ImportReport:
     anonymized: bool
     level: Level | None
     output: str | None
-    reason: str
+    reason: Reason | str
     detail: str
     duplicate: bool = False
     in_progress: bool = False
@@ -138,8 +139,8 @@ class Importer:
             if video.state is State.RECEIVED:
                 probe = self._probe.probe(self._store.locate(video.original))
                 if not probe.readable:
-                    step = Step(probe.reason, probe.detail)
-                    video = self._library.apply(video_id, "fail", step, run_id)
+                    step = Step(probe.reason or Reason.NOT_A_VIDEO, probe.detail)
+                    video = self._library.apply(video_id, Command.FAIL, step, run_id)
                     return ImportReport.of(source, video, duplicate=duplicate)
             video = self._chain.run(video_id, run_id, self._lease_seconds)
         except ClaimLost:

@@ -15,7 +15,8 @@ from uuid import UUID
 
 from domain.application import VideoLibrary
 from domain.ports import FrameCleaner, LevelResult, Masker, MetadataVault, VideoStore
-from domain.rulebook import TERMINAL_STATES, Level, State
+from domain.reasons import Reason
+from domain.rulebook import TERMINAL_STATES, Command, Level, State
 from domain.run import Run
 from domain.steps import Step
 from domain.video import Video
@@ -56,12 +57,10 @@ class FallbackChain:
         run = Run(self._library, video_id, run_id, heartbeat_seconds=max(lease_seconds / 3, 0.05))
         video = run.get()
         if video.state is State.RECEIVED:
-            video = run.apply(
-                "start_cleaning",
-                Step(
-                    "chain_started", "The fallback chain started at level 1.", Level.FRAME_CLEANING
-                ),
+            started = Step(
+                Reason.CHAIN_STARTED, Reason.CHAIN_STARTED.sentence, Level.FRAME_CLEANING
             )
+            video = run.apply(Command.START_CLEANING, started)
         while video.state not in TERMINAL_STATES:
             video = self._advance(run, video)
         if video.state is State.ARCHIVED and self.on_archived is not None:
@@ -70,9 +69,11 @@ class FallbackChain:
 
     def _advance(self, run: Run, video: Video) -> Video:
         if video.state is State.FRAME_CLEANING:
-            return self._level(run, video, Level.FRAME_CLEANING, self._cleaner.clean, "fall_back")
+            cleaner = self._cleaner.clean
+            return self._level(run, video, Level.FRAME_CLEANING, cleaner, Command.FALL_BACK)
         if video.state is State.FALLBACK_BASIC:
-            return self._level(run, video, Level.FALLBACK_BASIC, self._masker.mask, "copy_raw")
+            masker = self._masker.mask
+            return self._level(run, video, Level.FALLBACK_BASIC, masker, Command.COPY_RAW)
         return self._copy_raw(run, video)
 
     def _level(
@@ -81,7 +82,7 @@ class FallbackChain:
         video: Video,
         level: Level,
         work: Callable[[str, str, str], LevelResult],
-        on_failure: str,
+        on_failure: Command,
     ) -> Video:
         target = self._store.anonymized_location(str(video.id))
         started = self._clock()
@@ -99,11 +100,12 @@ class FallbackChain:
         )
         if result.succeeded:
             log.info("video %s anonymized at level %s", video.id, level.value)
-            return run.apply("archive", replace(step, output=target))
+            return run.apply(Command.ARCHIVE, replace(step, output=target))
         log.warning("video %s: level %s failed: %s", video.id, level.value, result.reason)
         if video.output is not None and level is Level.FRAME_CLEANING:
             # A reprocessing run that did not do better keeps what the video already had.
-            return run.apply("archive", replace(step, level=video.level, output=video.output))
+            kept = replace(step, level=video.level, output=video.output)
+            return run.apply(Command.ARCHIVE, kept)
         return run.apply(on_failure, step)
 
     def _sealed(
@@ -127,7 +129,8 @@ class FallbackChain:
         except Exception as error:  # a bug in one level must not stop the next one
             log.exception("video %s: level %s crashed", video.id, level.value)
             name = type(error).__name__
-            return LevelResult.failed("unexpected_error", f"Level {level.value} crashed ({name}).")
+            detail = f"Level {level.value} crashed ({name})."
+            return LevelResult.failed(Reason.UNEXPECTED_ERROR, detail)
 
     def _copy_raw(self, run: Run, video: Video) -> Video:
         log.warning("%s: video %s", RAW_COPY_LOG, video.id)
@@ -136,17 +139,17 @@ class FallbackChain:
             location = self._store.quarantine(str(video.id), video.original)
         except OSError as error:
             step = Step(
-                "quarantine_failed",
+                Reason.QUARANTINE_FAILED,
                 f"The raw copy could not be written ({type(error).__name__}); original kept.",
                 Level.RAW_COPIED,
                 self._clock() - started,
             )
-            return run.apply("fail", step)
+            return run.apply(Command.FAIL, step)
         step = Step(
-            "raw_copy_quarantined",
+            Reason.RAW_COPY_QUARANTINED,
             "No level could anonymize the video; the raw copy is quarantined, not anonymized.",
             Level.RAW_COPIED,
             self._clock() - started,
             output=location,
         )
-        return run.apply("archive", step)
+        return run.apply(Command.ARCHIVE, step)

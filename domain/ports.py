@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from domain.reasons import Reason
+
 
 @dataclass(frozen=True)
 class LevelResult:
@@ -16,7 +18,7 @@ class LevelResult:
 
     Attributes:
         succeeded: the level wrote a complete, verified, anonymized output.
-        reason: machine-readable code (``ollama_unavailable``, ``roi_uncertain``...).
+        reason: the reason code (``Reason.OLLAMA_UNAVAILABLE``, ``Reason.ROI_UNCERTAIN``...).
         detail: one short human sentence, never patient data.
         versions: what ran (``masking_profile``, ``ffmpeg``, ``ocr``, ``model``...).
         output: path of the written output when ``succeeded``.
@@ -27,7 +29,7 @@ class LevelResult:
     """
 
     succeeded: bool
-    reason: str
+    reason: Reason
     detail: str
     versions: dict[str, str] = field(default_factory=dict)
     output: str | None = None
@@ -36,7 +38,7 @@ class LevelResult:
 
     @classmethod
     def ok(
-        cls, output: str, reason: str, detail: str, versions: dict[str, str] | None = None
+        cls, output: str, reason: Reason, detail: str, versions: dict[str, str] | None = None
     ) -> LevelResult:
         """A level that produced ``output`` and checked it."""
         return cls(True, reason, detail, dict(versions or {}), output, "passed")
@@ -44,7 +46,7 @@ class LevelResult:
     @classmethod
     def failed(
         cls,
-        reason: str,
+        reason: Reason,
         detail: str,
         versions: dict[str, str] | None = None,
         verification: str | None = None,
@@ -58,7 +60,7 @@ class Probe:
     """What a quick look at a file says about it as a video."""
 
     readable: bool
-    reason: str = ""
+    reason: Reason | None = None
     detail: str = ""
     width: int = 0
     height: int = 0

@@ -12,7 +12,8 @@ from uuid import UUID
 
 from domain.application import VideoLibrary
 from domain.pipeline import FallbackChain
-from domain.rulebook import Level, State
+from domain.reasons import Reason
+from domain.rulebook import Command, Level, State
 from domain.steps import Step
 from domain.video import Video
 
@@ -48,9 +49,9 @@ class Reprocessor:
         previous = video.level.value if video.level else "none"
         self._library.apply(
             video_id,
-            "reprocess",
+            Command.REPROCESS,
             Step(
-                "reprocess_requested",
+                Reason.REPROCESS_REQUESTED,
                 f"Level 1 runs again on a video archived at {previous}.",
                 Level.FRAME_CLEANING,
             ),

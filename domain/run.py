@@ -10,6 +10,7 @@ from uuid import UUID
 
 from domain.application import VideoLibrary
 from domain.errors import ClaimLost
+from domain.rulebook import Command
 from domain.steps import Step
 from domain.video import Video
 
@@ -24,7 +25,7 @@ class Run:
     heartbeat_seconds: float = 60.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def apply(self, command: str, step: Step) -> Video:
+    def apply(self, command: Command, step: Step) -> Video:
         """Give ``command`` under this run's claim."""
         with self._lock:
             return self.library.apply(self.video_id, command, step, self.run_id)

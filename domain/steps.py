@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from domain.reasons import Reason
 from domain.rulebook import Level
 
 
@@ -12,7 +13,7 @@ class Step:
     """Why and how a video moved.
 
     Attributes:
-        reason: machine-readable code (``ollama_unavailable``, ``masked``...).
+        reason: the reason code (``Reason.OLLAMA_UNAVAILABLE``, ``Reason.MASKED``...).
         detail: one short human sentence, never patient data.
         level: the level of the chain this step concerns, if any.
         seconds: how long the work behind this step took.
@@ -22,7 +23,7 @@ class Step:
         patient_metadata: patient data read by level 1; stored only in encrypted events.
     """
 
-    reason: str
+    reason: Reason
     detail: str
     level: Level | None = None
     seconds: float = 0.0

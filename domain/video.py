@@ -14,8 +14,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import ClaimHeld, ClaimLost, TransitionNotAllowed
+from domain.reasons import Reason, reason_of
 from domain.review import Release, check_decision, next_release
-from domain.rulebook import TERMINAL_STATES, Level, State, next_state
+from domain.rulebook import TERMINAL_STATES, Command, Level, State, next_state
 from domain.steps import Step
 
 #: Namespace of content-derived video ids; never change it, ids depend on it.
@@ -30,11 +31,19 @@ def video_id_for(sha256: str) -> UUID:
 class Video(Aggregate):
     """An imported video moving through the fallback chain under the rulebook."""
 
+    class Registered(Aggregate.Created):
+        """The video was received: its content hash, size, stored original and arrival time."""
+
+        sha256: str
+        size: int
+        original: str
+        received_at: datetime
+
     class Transitioned(Aggregate.Event):
         """Base of every transition event: the command it records and why it happened."""
 
-        command: ClassVar[str]
-        reason: str
+        command: ClassVar[Command]
+        reason: str  # a ``Reason`` code; stored as its string, so old unknown codes still read
         detail: str
         level: str | None
         seconds: float
@@ -49,50 +58,38 @@ class Video(Aggregate):
             """Move ``aggregate`` as the rulebook says (replays use the same rule)."""
             video: Video = aggregate
             video.state = next_state(self.command, video.state)
-            video.reason = self.reason
+            video.reason = reason_of(self.reason)
             video.detail = self.detail
-            if self.command == "archive":
+            if self.command is Command.ARCHIVE:
                 video.level = Level(self.level) if self.level else None
                 video.output = self.output
                 video.anonymized = video.level is not Level.RAW_COPIED
-            if self.command in ("start_cleaning", "reprocess"):
+            if self.command in (Command.START_CLEANING, Command.REPROCESS):
                 video.runs += 1
             if video.state in TERMINAL_STATES:
                 video.claimed_by = None  # a finished run releases its claim
 
+    # The class names are the stored topics (``domain.video:Video.Archived``): never rename.
     class CleaningStarted(Transitioned):
-        command = "start_cleaning"
+        command = Command.START_CLEANING
 
     class FellBack(Transitioned):
-        command = "fall_back"
+        command = Command.FALL_BACK
 
     class RawCopyStarted(Transitioned):
-        command = "copy_raw"
+        command = Command.COPY_RAW
 
     class Archived(Transitioned):
-        command = "archive"
+        command = Command.ARCHIVE
 
     class Failed(Transitioned):
-        command = "fail"
+        command = Command.FAIL
 
     class RetryRequested(Transitioned):
-        command = "retry"
+        command = Command.RETRY
 
     class ReprocessRequested(Transitioned):
-        command = "reprocess"
-
-    EVENTS: ClassVar[dict[str, type[Transitioned]]] = {
-        cls.command: cls
-        for cls in (
-            CleaningStarted,
-            FellBack,
-            RawCopyStarted,
-            Archived,
-            Failed,
-            RetryRequested,
-            ReprocessRequested,
-        )
-    }
+        command = Command.REPROCESS
 
     class Claimed(Aggregate.Event):
         """A run took the video to work on it, for a lease renewed by every later event."""
@@ -117,7 +114,7 @@ class Video(Aggregate):
     class Erased(Aggregate.Event):
         """The patient metadata was shredded and the unanonymized files deleted, on request."""
 
-        reason: str
+        reason: str  # the request's reference as the user gave it, not a ``Reason`` code
 
         def apply(self, aggregate: Any) -> None:
             """From now on the video keeps only its history and its anonymized output."""
@@ -205,7 +202,7 @@ class Video(Aggregate):
         """Same bytes, same id: importing a file twice finds the first video."""
         return video_id_for(sha256)
 
-    @event("Registered")
+    @event(Registered)
     def __init__(self, sha256: str, size: int, original: str, received_at: datetime) -> None:
         self.received_at = received_at
         self.sha256 = sha256
@@ -215,8 +212,8 @@ class Video(Aggregate):
         self.level: Level | None = None
         self.output: str | None = None
         self.anonymized = False
-        self.reason = "received"
-        self.detail = "The video was received."
+        self.reason: Reason | str = Reason.RECEIVED
+        self.detail = Reason.RECEIVED.sentence
         self.runs = 0
         self.claimed_by: str | None = None
         self.lease_seconds = 0.0
@@ -269,23 +266,74 @@ class Video(Aggregate):
         if run_id is not None and self.claimed_by != run_id:
             raise ClaimLost(str(self.id))
 
-    def apply(self, command: str, step: Step, run_id: str | None = None) -> None:
-        """Carry out ``command`` if the rulebook allows it from the current state.
+    def start_cleaning(self, step: Step, run_id: str | None = None) -> None:
+        """Start the chain at level 1 on a received video."""
+        self._move(self.CleaningStarted, step, run_id)
+
+    def fall_back(self, step: Step, run_id: str | None = None) -> None:
+        """Level 1 ended without output: go on to level 2."""
+        self._move(self.FellBack, step, run_id)
+
+    def copy_raw(self, step: Step, run_id: str | None = None) -> None:
+        """Level 2 ended without output: go on to the quarantined raw copy."""
+        self._move(self.RawCopyStarted, step, run_id)
+
+    def archive(self, step: Step, run_id: str | None = None) -> None:
+        """Finish with the output of ``step.level``.
+
+        Raises:
+            ValueError: no level or output, or a raw copy archived as anonymized.
+        """
+        if step.level is None or step.output is None:
+            raise ValueError("archiving needs the level and the output")
+        if self.state is State.RAW_COPIED and step.level != Level.RAW_COPIED:
+            raise ValueError("a raw copy can only be archived as raw_copied")
+        self._move(self.Archived, step, run_id)
+
+    def fail(self, step: Step, run_id: str | None = None) -> None:
+        """Give up on the video (the original is kept)."""
+        self._move(self.Failed, step, run_id)
+
+    def retry(self, step: Step, run_id: str | None = None) -> None:
+        """Take a failed video back to received, to run the chain again."""
+        self._move(self.RetryRequested, step, run_id)
+
+    def reprocess(self, step: Step, run_id: str | None = None) -> None:
+        """Run level 1 again on an archived video."""
+        self._move(self.ReprocessRequested, step, run_id)
+
+    def handle(self, command: Command, step: Step, run_id: str | None = None) -> None:
+        """Carry out ``command`` by its method (for callers that hold the command as a value).
 
         Raises:
             TransitionNotAllowed: the rulebook has no such row.
             ValueError: an archive step without output, or a raw copy archived as anonymized.
             ClaimLost: ``run_id`` was given and no longer holds the claim.
         """
+        methods = {
+            Command.START_CLEANING: self.start_cleaning,
+            Command.FALL_BACK: self.fall_back,
+            Command.COPY_RAW: self.copy_raw,
+            Command.ARCHIVE: self.archive,
+            Command.FAIL: self.fail,
+            Command.RETRY: self.retry,
+            Command.REPROCESS: self.reprocess,
+        }
+        method = methods.get(command)
+        if method is None:  # not a command at all: the rulebook has no row for it either
+            raise TransitionNotAllowed(str(command), self.state.value)
+        method(step, run_id)
+
+    def _move(self, kind: type[Transitioned], step: Step, run_id: str | None) -> None:
+        """Record ``kind`` if the run holds the claim and the rulebook allows the move.
+
+        The command methods name their event through ``self`` when they run, so they get the
+        classes the aggregate's metaclass left on ``Video`` (one class per stored topic).
+        """
         self._check_claim(run_id)
-        next_state(command, self.state)
-        if command == "archive":
-            if step.level is None or step.output is None:
-                raise ValueError("archiving needs the level and the output")
-            if self.state is State.RAW_COPIED and step.level != Level.RAW_COPIED:
-                raise ValueError("a raw copy can only be archived as raw_copied")
+        next_state(kind.command, self.state)  # raises TransitionNotAllowed before any event
         self.trigger_event(
-            self.EVENTS[command],
+            kind,
             reason=step.reason,
             detail=step.detail,
             level=step.level.value if step.level else None,
@@ -297,8 +345,14 @@ class Video(Aggregate):
         )
 
 
-# The aggregate's metaclass redefines the nested event classes after the class body ran, so
-# the classes the body listed are not the ones ``Video.Archived`` names. Both have one topic:
-# a process that reads an event (resolving the topic) before writing one from the body's
-# classes would meet two classes for that topic (``TopicError``). Keep only the final ones.
-Video.EVENTS = {command: getattr(Video, cls.__name__) for command, cls in Video.EVENTS.items()}
+#: Any event of a video's history: what the projections fold.
+VideoEvent = (
+    Video.Registered
+    | Video.Transitioned
+    | Video.Claimed
+    | Video.LeaseRenewed
+    | Video.Erased
+    | Video.Reviewed
+    | Video.MediaServed
+    | Video.Exported
+)

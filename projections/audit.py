@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from functools import singledispatch
 
-from domain.rulebook import Level
+from domain.reasons import clause_of, said
+from domain.rulebook import Command, Level
+from domain.video import Video, VideoEvent
 from projections.custody import custody_lines
 
 LEVEL_NAMES = {
@@ -14,72 +17,116 @@ LEVEL_NAMES = {
     Level.RAW_COPIED: "Level 3 (raw_copied, quarantined raw copy)",
 }
 
+_RUN_LABELS = {
+    Command.START_CLEANING: "started",
+    Command.REPROCESS: "reprocessing",
+    Command.RETRY: "retry",
+}
+_NEXT = {Command.FALL_BACK: Level.FALLBACK_BASIC, Command.COPY_RAW: Level.RAW_COPIED}
 
-def explain(video_id: str, events: Sequence[Any]) -> list[str]:
-    """The answer first, then each run and each level tried: reason, time, versions."""
-    story: list[str] = []
-    run = 0
+
+@dataclass
+class _Story:
+    """The lines told so far, and where the chain is."""
+
+    lines: list[str] = field(default_factory=list)
+    run: int = 0
     trying: str | None = None  # the level the chain is at
+    erased: bool = False
+
+
+def explain(video_id: str, events: Sequence[VideoEvent]) -> list[str]:
+    """The answer first, then each run and each level tried: why, time, versions."""
+    story = _Story()
     for event in events:
-        command = getattr(event, "command", None)
-        when = event.timestamp.isoformat(timespec="seconds")
-        if hasattr(event, "received_at"):
-            story.append(f"Received at {event.received_at.isoformat(timespec='seconds')}.")
-        elif getattr(event, "taken_over_from", None):
-            story.append(f"  At {when} another run took over after the previous run stopped.")
-        elif type(event).__name__ == "Erased":
-            story.append(
-                f"Erased at {when} ({event.reason}): patient metadata key shredded, "
-                "original and raw copies deleted."
-            )
-        elif command is None:
-            continue  # claims and lease renewals of an uninterrupted run
-        elif command in ("start_cleaning", "reprocess", "retry"):
-            run += command != "retry"
-            label = {"start_cleaning": "started", "reprocess": "reprocessing", "retry": "retry"}
-            story.append(f"Run {max(run, 1)} ({label[command]}) at {when}: {event.detail}")
-            trying = Level.FRAME_CLEANING
-        elif command in ("fall_back", "copy_raw"):
-            story.append(f"  {_level(event.level)} did not anonymize it: {_why(event)}")
-            trying = _NEXT[command]
-        elif command == "archive":
-            story.append(f"  {_level(event.level)} {_archived(event, trying)}: {_why(event)}")
-        elif command == "fail":
-            story.append(f"  The import failed: {_why(event)}")
-    verdict = _verdict(video_id, events)
-    if any(type(event).__name__ == "Erased" for event in events):
+        _tell(event, story)
+    verdict = _verdict(video_id, [e for e in events if isinstance(e, Video.Transitioned)])
+    if story.erased:
         verdict += " Its patient data and unanonymized files were erased."
-    return [verdict, *story, *custody_lines(events)]
+    return [verdict, *story.lines, *custody_lines(events)]
 
 
-def _verdict(video_id: str, events: Sequence[Any]) -> str:
-    steps = [event for event in events if getattr(event, "command", None)]
+def _when(event: VideoEvent) -> str:
+    return event.timestamp.isoformat(timespec="seconds")
+
+
+@singledispatch
+def _tell(event: VideoEvent, story: _Story) -> None:
+    """Lease renewals of an uninterrupted run tell nothing."""
+
+
+@_tell.register
+def _received(event: Video.Registered, story: _Story) -> None:
+    story.lines.append(f"Received at {event.received_at.isoformat(timespec='seconds')}.")
+
+
+@_tell.register
+def _claimed(event: Video.Claimed, story: _Story) -> None:
+    if event.taken_over_from:  # the claims of an uninterrupted run tell nothing
+        story.lines.append(
+            f"  At {_when(event)} another run took over after the previous run stopped."
+        )
+
+
+@_tell.register
+def _erased(event: Video.Erased, story: _Story) -> None:
+    story.erased = True
+    story.lines.append(
+        f"Erased at {_when(event)} ({event.reason}): patient metadata key shredded, "
+        "original and raw copies deleted."
+    )
+
+
+@_tell.register
+def _run_started(
+    event: Video.CleaningStarted | Video.ReprocessRequested | Video.RetryRequested, story: _Story
+) -> None:
+    story.run += event.command is not Command.RETRY
+    label = _RUN_LABELS[event.command]
+    story.lines.append(f"Run {max(story.run, 1)} ({label}) at {_when(event)}: {event.detail}")
+    story.trying = Level.FRAME_CLEANING
+
+
+@_tell.register
+def _fell_back(event: Video.FellBack | Video.RawCopyStarted, story: _Story) -> None:
+    story.lines.append(f"  {_level(event.level)} did not anonymize it: {_why(event)}")
+    story.trying = _NEXT[event.command]
+
+
+@_tell.register
+def _archived(event: Video.Archived, story: _Story) -> None:
+    outcome = _outcome(event, story.trying)
+    story.lines.append(f"  {_level(event.level)} {outcome}: {_why(event)}")
+
+
+@_tell.register
+def _failed(event: Video.Failed, story: _Story) -> None:
+    story.lines.append(f"  The import failed: {_why(event)}")
+
+
+def _verdict(video_id: str, steps: Sequence[Video.Transitioned]) -> str:
     if not steps:
         return f"Video {video_id} was received and is waiting to be processed."
     last = steps[-1]
-    command = last.command
-    if command == "archive" and last.level != Level.RAW_COPIED:
+    if isinstance(last, Video.Archived) and last.level != Level.RAW_COPIED:
         return f"Video {video_id} is anonymized (level {last.level})."
-    if command == "archive":
-        reasons = _fallback_reasons(events)
+    if isinstance(last, Video.Archived):
         return (
             f"Video {video_id} is NOT anonymized: it is kept as a quarantined raw copy "
-            f"because {reasons}. Please review before sharing."
+            f"because {_fallback_reasons(steps)}. Please review before sharing."
         )
-    if command == "fail":
-        return f"Video {video_id} was not imported: {last.detail} ({last.reason})."
-    return f"Video {video_id} is still being processed (last step: {last.reason})."
+    if isinstance(last, Video.Failed):
+        return f"Video {video_id} was not imported: {said(last.reason, last.detail)}"
+    return f"Video {video_id} is still being processed (last step: {clause_of(last.reason)})."
 
 
-def _fallback_reasons(events: Sequence[Any]) -> str:
-    start = max(
-        (i for i, e in enumerate(events) if getattr(e, "command", None) == "start_cleaning"),
-        default=0,
-    )
+def _fallback_reasons(steps: Sequence[Video.Transitioned]) -> str:
+    """Why each level of the last run gave up, in plain words."""
+    start = max((i for i, e in enumerate(steps) if isinstance(e, Video.CleaningStarted)), default=0)
     tried = [
-        f"{e.level} failed ({e.reason})"
-        for e in events[start:]
-        if getattr(e, "command", None) in ("fall_back", "copy_raw")
+        f"{e.level} failed ({clause_of(e.reason)})"
+        for e in steps[start:]
+        if isinstance(e, Video.FellBack | Video.RawCopyStarted)
     ]
     return " and ".join(tried) or "no level could anonymize it"
 
@@ -88,10 +135,7 @@ def _level(level: str | None) -> str:
     return LEVEL_NAMES.get(Level(level), str(level)) if level else "The chain"
 
 
-_NEXT = {"fall_back": Level.FALLBACK_BASIC, "copy_raw": Level.RAW_COPIED}
-
-
-def _archived(event: Any, trying: str | None) -> str:
+def _outcome(event: Video.Archived, trying: str | None) -> str:
     if event.level != trying:  # a reprocessing run that did no better
         return "output kept from the earlier run, since level 1 failed again"
     if event.level == Level.RAW_COPIED:
@@ -99,8 +143,8 @@ def _archived(event: Any, trying: str | None) -> str:
     return "anonymized it"
 
 
-def _why(event: Any) -> str:
+def _why(event: Video.Transitioned) -> str:
     versions = ", ".join(f"{k}={v}" for k, v in sorted(event.versions.items()))
     checked = f", verification {event.verification}" if event.verification else ""
     ran = f"; ran {versions}" if versions else ""
-    return f"{event.detail} (reason {event.reason}, {event.seconds:.2f} s{checked}{ran})"
+    return f"{said(event.reason, event.detail)} ({event.seconds:.2f} s{checked}{ran})"

@@ -5,8 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from domain.reasons import Reason
 from domain.video import Video
 
+#: The audit's reason code of each decision (``domain/reasons.py`` holds their sentences).
+CODES = {
+    "hold": Reason.RELEASE_HELD,
+    "auto_release": Reason.RELEASED_BY_POLICY,
+    "approve": Reason.APPROVED,
+    "reject": Reason.REJECTED,
+    "retain": Reason.RETAINED,
+    "reprocess": Reason.REPROCESS_DECIDED,
+    "erase": Reason.ERASE_DECIDED,
+}
 _DECISIONS = {
     "hold": "held for review",
     "auto_release": "released",
@@ -18,16 +29,17 @@ _DECISIONS = {
 }
 
 
-def custody_why(event: Any) -> tuple[str, str] | None:
+def custody_why(event: object) -> tuple[str, str] | None:
     """Reason code and sentence of a review or access event; None for any other event."""
     if isinstance(event, Video.Reviewed):
         sha = f" (output sha256 {event.output_sha256[:12]})" if event.output_sha256 else ""
         said = _DECISIONS.get(event.decision, event.decision)
-        return event.decision, f"{said.capitalize()} by {event.reviewer}{sha}: {event.reason}"
+        code = CODES.get(event.decision, event.decision)
+        return code, f"{said.capitalize()} by {event.reviewer}{sha}: {event.reason}"
     if isinstance(event, Video.MediaServed):
-        return "served", f"The {event.kind} file was sent to {event.viewer}."
+        return Reason.MEDIA_SERVED, f"The {event.kind} file was sent to {event.viewer}."
     if isinstance(event, Video.Exported):
-        return "exported", (
+        return Reason.EXPORTED, (
             f"Exported by {event.exporter} in export {event.export_id} "
             f"(sha256 {event.output_sha256[:12]})."
         )

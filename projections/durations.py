@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from domain.video import Video
 from projections.views import Page, View, timestamp
 
-#: The commands that end a level, and what they say about its outcome.
-OUTCOMES = {"fall_back": "fell_back", "copy_raw": "fell_back", "archive": "output"}
+#: The events that end a level, and what they say about its outcome.
+OUTCOMES: dict[type[Video.Transitioned], str] = {
+    Video.FellBack: "fell_back",
+    Video.RawCopyStarted: "fell_back",
+    Video.Archived: "output",
+}
 
 
 class StepDurationView(View):
@@ -42,11 +47,11 @@ class StepDurationView(View):
                     str(event.originator_id),
                     timestamp(event.timestamp),
                     event.level,
-                    OUTCOMES[event.command],
+                    OUTCOMES[type(event)],
                     event.seconds,
                 )
                 for position, event in page
-                if getattr(event, "command", None) in OUTCOMES and event.level
+                if isinstance(event, Video.Transitioned) and type(event) in OUTCOMES and event.level
             ],
         )
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from domain.video import Video
 from projections.views import Page, View, timestamp
 
-FALLBACK_COMMANDS = ("fall_back", "copy_raw")
+#: The events of a level that ended without output.
+FALLBACK_EVENTS = (Video.FellBack, Video.RawCopyStarted)
 
 
 class FallbackView(View):
@@ -40,6 +42,6 @@ class FallbackView(View):
                     event.seconds,
                 )
                 for position, event in page
-                if getattr(event, "command", None) in FALLBACK_COMMANDS
+                if isinstance(event, FALLBACK_EVENTS)
             ],
         )

@@ -45,7 +45,7 @@ class ReleaseRecord:
 
     def apply(self, event: Any) -> None:
         """Move the record on by one of the video's events."""
-        if getattr(event, "command", None):  # the chain's transitions
+        if isinstance(event, Video.Transitioned):
             self._transition(event)
         elif isinstance(event, Video.Reviewed):
             self.release = next_release(event.decision, self.release).value
@@ -59,7 +59,7 @@ class ReleaseRecord:
             self.exports += 1
         elif isinstance(event, Video.Erased):
             self.erased = 1
-        elif isinstance(event, Video.Registered):  # type: ignore[attr-defined]
+        elif isinstance(event, Video.Registered):
             self.imported_at = timestamp(event.received_at)
 
     def _transition(self, event: Any) -> None:

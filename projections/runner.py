@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import cast
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
-from projections.views import View
+from domain.video import VideoEvent
+from projections.views import Page, View
 
 PAGE_SIZE = 1000
 
@@ -29,14 +30,15 @@ def catch_up(app: Application[UUID], views: Sequence[View], page_size: int = PAG
         )
         if not notifications:
             return read
-        page: list[tuple[int, Any]] = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+        # The log holds this application's events only: every one is a video's.
+        page = [(n.id, cast(VideoEvent, app.mapper.to_domain_event(n))) for n in notifications]
         for view in views:
             _process(view, page)
         read += len(page)
         start = notifications[-1].id
 
 
-def _process(view: View, page: list[tuple[int, Any]]) -> None:
+def _process(view: View, page: Page) -> None:
     """Apply what of ``page`` is past the view's position.
 
     A refusal means another process moved the position meanwhile: re-read it and retry.

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import singledispatch
 from typing import Any
 
+from domain.reasons import Reason, reason_of
 from domain.rulebook import Level, State, next_state
+from domain.video import Video, VideoEvent
 from projections.badge import Badge, badge_for
 
 
@@ -15,7 +18,7 @@ from projections.badge import Badge, badge_for
 class Attempt:
     """One level that ended without output, and why."""
 
-    level: str
+    level: str | None
     reason: str
     seconds: float
 
@@ -31,7 +34,7 @@ class VideoStatus:
     level: str | None = None
     anonymized: bool = False
     output: str | None = None
-    reason: str = "received"
+    reason: Reason | str = Reason.RECEIVED
     detail: str = ""
     fallbacks: list[Attempt] = field(default_factory=list)
     reprocessed: int = 0
@@ -48,27 +51,10 @@ class VideoStatus:
         """The badge for the current state."""
         return badge_for(self.state, self.anonymized, [a.reason for a in self.fallbacks])
 
-    def apply(self, event: Any) -> None:
+    def apply(self, event: VideoEvent) -> None:
         """Move this status on by one of the video's events."""
         self.updated_at = event.timestamp
-        command = getattr(event, "command", None)
-        if command is None:  # Registered, Erased, or the claim bookkeeping
-            self.imported_at = getattr(event, "received_at", self.imported_at)
-            self.erased = self.erased or type(event).__name__ == "Erased"
-            return
-        self.state = next_state(command, self.state)
-        self.reason, self.detail = event.reason, event.detail
-        if command == "start_cleaning":  # a new run of the chain (a reprocess keeps the old)
-            self.fallbacks = []
-        elif command == "reprocess":
-            self.reprocessed += 1
-        elif command in ("fall_back", "copy_raw"):
-            self.fallbacks.append(Attempt(event.level, event.reason, event.seconds))
-        elif command == "archive":
-            self.level = event.level
-            self.anonymized = event.level != Level.RAW_COPIED
-            self.output = event.output if self.anonymized else None
-            self.verification = event.verification
+        _fold(event, self)
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dict; holds no patient data."""
@@ -97,7 +83,56 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def fold(video_id: str, events: Iterable[Any]) -> VideoStatus:
+@singledispatch
+def _fold(event: VideoEvent, status: VideoStatus) -> None:
+    """Claims and lease renewals change nothing a status shows."""
+
+
+@_fold.register
+def _registered(event: Video.Registered, status: VideoStatus) -> None:
+    status.imported_at = event.received_at
+
+
+@_fold.register
+def _erased(event: Video.Erased, status: VideoStatus) -> None:
+    status.erased = True
+
+
+@_fold.register
+def _moved(event: Video.Transitioned, status: VideoStatus) -> None:
+    """Every transition: the state the rulebook gives, and why (retry and fail: only this)."""
+    status.state = next_state(event.command, status.state)
+    status.reason, status.detail = reason_of(event.reason), event.detail
+
+
+@_fold.register
+def _started(event: Video.CleaningStarted, status: VideoStatus) -> None:
+    _moved(event, status)
+    status.fallbacks = []  # a new run of the chain (a reprocess keeps the old)
+
+
+@_fold.register
+def _reprocessing(event: Video.ReprocessRequested, status: VideoStatus) -> None:
+    _moved(event, status)
+    status.reprocessed += 1
+
+
+@_fold.register
+def _fell_back(event: Video.FellBack | Video.RawCopyStarted, status: VideoStatus) -> None:
+    _moved(event, status)
+    status.fallbacks.append(Attempt(event.level, event.reason, event.seconds))
+
+
+@_fold.register
+def _archived(event: Video.Archived, status: VideoStatus) -> None:
+    _moved(event, status)
+    status.level = event.level
+    status.anonymized = event.level != Level.RAW_COPIED
+    status.output = event.output if status.anonymized else None
+    status.verification = event.verification
+
+
+def fold(video_id: str, events: Iterable[VideoEvent]) -> VideoStatus:
     """Replay one video's events into its status."""
     status = VideoStatus(video_id)
     for event in events:

@@ -18,8 +18,10 @@ from eventsourcing.persistence import IntegrityError, OperationalError, Programm
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
+from domain.video import VideoEvent
+
 #: A page of the event log: (notification position, decoded domain event).
-Page = Sequence[tuple[int, Any]]
+Page = Sequence[tuple[int, VideoEvent]]
 
 
 def timestamp(moment: datetime) -> str:

@@ -7,6 +7,8 @@ from uuid import UUID
 
 from domain.application import VideoLibrary
 from domain.pipeline import FallbackChain
+from domain.reasons import Reason
+from domain.rulebook import Command
 from domain.steps import Step
 from tests.fakes import FakeStore, failing, succeeding
 
@@ -18,9 +20,9 @@ def play(library: VideoLibrary, n: int, outcome: str, received_at: datetime | No
     video_id, _ = library.register(f"{n:064x}", n, f"raw/{n}.mp4", received_at)
     store = FakeStore()
     if outcome == "failed":
-        library.apply(video_id, "fail", Step("not_a_video", "The file is not a video."))
+        library.apply(video_id, Command.FAIL, Step(Reason.NOT_A_VIDEO, "The file is not a video."))
     elif outcome == "processing":
-        library.apply(video_id, "start_cleaning", Step("chain_started", "Started."))
+        library.apply(video_id, Command.START_CLEANING, Step(Reason.CHAIN_STARTED, "Started."))
     elif outcome == "cleaned":
         FallbackChain(library, succeeding("cleaned"), failing("unused"), store).run(video_id)
     elif outcome == "masked":
@@ -29,7 +31,7 @@ def play(library: VideoLibrary, n: int, outcome: str, received_at: datetime | No
         chain = FallbackChain(library, failing("ollama_timeout"), failing("roi_uncertain"), store)
         chain.run(video_id)
         if outcome.startswith("reprocess"):
-            library.apply(video_id, "reprocess", Step("ollama_back", "Ollama is back."))
+            library.apply(video_id, Command.REPROCESS, Step("ollama_back", "Ollama is back."))
             cleaner = succeeding("cleaned") if outcome == "reprocess_ok" else failing("no_models")
             FallbackChain(library, cleaner, failing("unused"), store).run(video_id)
     return video_id

@@ -13,6 +13,7 @@ from typing import Any
 import uvicorn
 
 from domain.application import VideoLibrary
+from domain.reasons import Reason
 from domain.rulebook import Level
 from domain.steps import Step
 from domain.video import Video
@@ -52,18 +53,18 @@ def record_import(library: VideoLibrary, n: int, outcome: str) -> Video:
         sha256=f"{n:064x}", size=n, original=f"raw/{n}.mp4", received_at=datetime.now(UTC)
     )
     if outcome == "failed":
-        video.apply("fail", Step("not_a_video", "The file cannot be opened as a video."))
+        video.fail(Step(Reason.NOT_A_VIDEO, "The file cannot be opened as a video."))
     else:
-        video.apply("start_cleaning", Step("chain_started", "Started.", Level.FRAME_CLEANING))
+        video.start_cleaning(Step(Reason.CHAIN_STARTED, "Started.", Level.FRAME_CLEANING))
     if outcome in ("anonymized", "raw"):
-        video.apply("fall_back", Step("ollama_unavailable", "Ollama could not be reached.",
+        video.fall_back(Step(Reason.OLLAMA_UNAVAILABLE, "Ollama could not be reached.",
                                       Level.FRAME_CLEANING, 0.05))  # fmt: skip
     if outcome == "anonymized":
-        video.apply("archive", Step("masked", "Masked.", Level.FALLBACK_BASIC, 2.5, {},
+        video.archive(Step(Reason.MASKED, "Masked.", Level.FALLBACK_BASIC, 2.5, {},
                                     f"anonymized/{video.id}.mp4", "passed"))  # fmt: skip
     elif outcome == "raw":
-        video.apply("copy_raw", Step("roi_uncertain", "Uncertain.", Level.FALLBACK_BASIC, 0.3))
-        video.apply("archive", Step("raw_copy_quarantined", "Quarantined.", Level.RAW_COPIED, 0.2,
+        video.copy_raw(Step(Reason.ROI_UNCERTAIN, "Uncertain.", Level.FALLBACK_BASIC, 0.3))
+        video.archive(Step(Reason.RAW_COPY_QUARANTINED, "Quarantined.", Level.RAW_COPIED, 0.2,
                                     {}, f"quarantine/{video.id}.NOT-ANONYMIZED.mp4"))  # fmt: skip
     library.save(video)
     return video

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from adapters.cleaning.child import Job, Outcome
 from adapters.cleaning.errors import LevelFailure
+from domain.reasons import Reason
 
 _ROOT = str(Path(__file__).resolve().parents[2])  # holds the adapters package
 _REAP_S = 5.0
@@ -47,7 +48,8 @@ def run_with_budget(job: Job, budget_s: float) -> Outcome:
     except subprocess.TimeoutExpired:
         _kill(child)
         raise LevelFailure(
-            "cleaning_timeout", f"Frame cleaning did not finish within {budget_s:g} s; stopped."
+            Reason.CLEANING_TIMEOUT,
+            f"Frame cleaning did not finish within {budget_s:g} s; stopped.",
         ) from None
     except BaseException:  # interrupted (Ctrl-C): never leave the child running
         _kill(child)
@@ -55,11 +57,11 @@ def run_with_budget(job: Job, budget_s: float) -> Outcome:
     try:
         message = json.loads(out)
     except ValueError:  # the child died without a word (killed, out of memory)
-        raise LevelFailure("unexpected_error", "The frame-cleaning process died.") from None
+        raise LevelFailure(Reason.UNEXPECTED_ERROR, "The frame-cleaning process died.") from None
     if "ok" in message:
         return Outcome(**message["ok"])
     reason, detail = message["failed"]
-    raise LevelFailure(str(reason), str(detail))
+    raise LevelFailure(Reason(reason), str(detail))
 
 
 def _kill(child: subprocess.Popen[bytes]) -> None:

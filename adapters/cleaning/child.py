@@ -27,6 +27,7 @@ from adapters.endoscope.activity import locate_endoscope
 from adapters.video.ffmpeg import EncoderError
 from adapters.video.ocr import OcrUnavailable, RapidOcr
 from adapters.video.opencv_frames import UnreadableVideo, read_info
+from domain.reasons import Reason
 
 #: Pixels added around every masked line (OCR boxes hug the glyphs; anti-aliasing does not).
 MASK_MARGIN = 8
@@ -68,20 +69,26 @@ def clean_video(job: Job) -> Outcome:
     try:
         return _clean(job)
     except UnreadableVideo:
-        raise LevelFailure("unreadable_video", "The file cannot be opened as a video.") from None
+        raise LevelFailure(
+            Reason.UNREADABLE_VIDEO, "The file cannot be opened as a video."
+        ) from None
     except OcrUnavailable:
-        raise LevelFailure("ocr_engine_missing", "The OCR engine cannot be loaded.") from None
+        raise LevelFailure(Reason.OCR_ENGINE_MISSING, "The OCR engine cannot be loaded.") from None
     except EncoderError as err:
-        raise LevelFailure("encoder_failed", f"The H.264 encoder failed: {err.message}.") from None
+        raise LevelFailure(
+            Reason.ENCODER_FAILED, f"The H.264 encoder failed: {err.message}."
+        ) from None
 
 
 def _clean(job: Job) -> Outcome:
     info = read_info(job.source)
     if min(info.width, info.height, info.fps, info.frames) <= 0:
-        raise LevelFailure("unreadable_video", "The video declares no frames or no frame size.")
+        raise LevelFailure(
+            Reason.UNREADABLE_VIDEO, "The video declares no frames or no frame size."
+        )
     finding = locate_endoscope(job.source, info)  # fail-safe: black outside it but kept lines
     if finding.region is None:
-        raise LevelFailure("roi_uncertain", finding.detail)
+        raise LevelFailure(Reason.ROI_UNCERTAIN, finding.detail)
     ocr = RapidOcr()
     timeout = httpx.Timeout(job.read_timeout, connect=job.connect_timeout)
     classifier = Classifier(job.host, job.model, timeout)
@@ -97,14 +104,14 @@ def _clean(job: Job) -> Outcome:
         classifier.close()
     if found.frames < info.frames:
         raise LevelFailure(
-            "truncated_video", f"Only {found.frames} of {info.frames} frames could be decoded."
+            Reason.TRUNCATED_VIDEO, f"Only {found.frames} of {info.frames} frames could be decoded."
         )
     tracks = found.tracker.tracks
     masks = found.tracker.masked_spans(found.frames, MASK_MARGIN, info.width, info.height)
     kept = found.tracker.kept_spans(info.width, info.height)
     written = render(job.source, Path(job.temp), masks, info, finding.region, kept)
     if written != info.frames:
-        raise LevelFailure("truncated_video", f"Only {written} frames could be encoded.")
+        raise LevelFailure(Reason.TRUNCATED_VIDEO, f"Only {written} frames could be encoded.")
     patient = [t for t in categories if categories[t] in PATIENT_CATEGORIES or t in _masked(tracks)]
     checks = verify(job.temp, info, patient, ocr)
     return Outcome(
@@ -141,7 +148,7 @@ def child_main() -> None:
     except LevelFailure as failure:
         message = {"failed": [failure.reason, failure.detail]}
     except Exception as err:  # a bug: the parent records it; the message holds no file name
-        message = {"failed": ["unexpected_error", f"Level 1 crashed ({type(err).__name__})."]}
+        message = {"failed": [Reason.UNEXPECTED_ERROR, f"Level 1 crashed ({type(err).__name__})."]}
     with answer:
         answer.write(json.dumps(message))
 

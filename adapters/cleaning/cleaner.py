@@ -31,6 +31,7 @@ from adapters.cleaning.sampling import SamplingPolicy
 from adapters.storage.atomic import atomic_target
 from adapters.video.opencv_frames import UnreadableVideo, read_info
 from domain.ports import LevelResult
+from domain.reasons import Reason
 
 DEFAULT_MODEL = "qwen2.5:1.5b-instruct"
 DEFAULT_OCR_ENGINE = "rapidocr_onnxruntime"
@@ -104,7 +105,7 @@ class OllamaFrameCleaner:
             if not admission.allowed:
                 log.info("video %s: level 1 skipped: the Ollama circuit is open", video_id)
                 return LevelResult.failed(
-                    "ollama_circuit_open",
+                    Reason.OLLAMA_CIRCUIT_OPEN,
                     f"Ollama failed repeatedly; level 1 is skipped for "
                     f"{admission.retry_in_s:.0f} s more.",
                     versions,
@@ -117,7 +118,7 @@ class OllamaFrameCleaner:
         except LevelFailure as problem:
             self._record(reached, problem.reason)
             log.info("video %s: level 1 failed: %s", video_id, problem.reason)
-            verification = "failed" if problem.reason == "verification_failed" else None
+            verification = "failed" if problem.reason == Reason.VERIFICATION_FAILED else None
             return LevelResult.failed(problem.reason, problem.detail, versions, verification)
         self._record(True, None)
         versions["ocr"] = outcome.ocr_engine
@@ -131,7 +132,7 @@ class OllamaFrameCleaner:
             f"({outcome.visible_lines} device lines left visible; {outcome.ocr_calls} OCR "
             f"and {outcome.ollama_calls} Ollama calls)."
         )
-        result = LevelResult.ok(target, "frame_cleaned", detail, versions)
+        result = LevelResult.ok(target, Reason.FRAME_CLEANED, detail, versions)
         return replace(result, patient_metadata=dict(outcome.metadata))
 
     def _record(self, reached: bool, reason: str | None) -> None:
@@ -152,7 +153,7 @@ class OllamaFrameCleaner:
             url = base_url(self._host)
         except ValueError:
             raise LevelFailure(
-                "ollama_unavailable", "The Ollama host setting is not a valid URL."
+                Reason.OLLAMA_UNAVAILABLE, "The Ollama host setting is not a valid URL."
             ) from None
         try:
             with ollama.Client(host=url, timeout=self._timeout(deadline)) as client:
@@ -161,12 +162,14 @@ class OllamaFrameCleaner:
             raise explain(err) from err
         versions["ollama"] = self._server_version(url, deadline)
         if not listed:
-            raise LevelFailure("no_models", "Ollama has no models installed.")
+            raise LevelFailure(Reason.NO_MODELS, "Ollama has no models installed.")
         if canonical(self._model) not in listed:
-            raise LevelFailure("model_missing", f"Ollama does not have the model {self._model}.")
+            raise LevelFailure(
+                Reason.MODEL_MISSING, f"Ollama does not have the model {self._model}."
+            )
         if not _engine_installed(self._ocr_engine):
             raise LevelFailure(
-                "ocr_engine_missing", f"The OCR engine {self._ocr_engine} is not installed."
+                Reason.OCR_ENGINE_MISSING, f"The OCR engine {self._ocr_engine} is not installed."
             )
 
     def _server_version(self, url: str, deadline: float) -> str:
@@ -186,10 +189,10 @@ class OllamaFrameCleaner:
             info = read_info(source)  # cheap: fail here rather than in a child process
         except UnreadableVideo:
             raise LevelFailure(
-                "unreadable_video", "The file cannot be opened as a video."
+                Reason.UNREADABLE_VIDEO, "The file cannot be opened as a video."
             ) from None
         if info.frames <= 0:
-            raise LevelFailure("unreadable_video", "The video declares no frames.")
+            raise LevelFailure(Reason.UNREADABLE_VIDEO, "The video declares no frames.")
         with atomic_target(target) as temp:
             job = Job(
                 source=source,

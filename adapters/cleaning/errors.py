@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from domain.reasons import Reason
+
 
 class LevelFailure(Exception):
     """Level 1 cannot finish for an expected reason; becomes ``LevelResult.failed``.
 
     Args:
-        reason: machine-readable code (``ollama_timeout``, ``verification_failed``...).
+        reason: the reason code (``Reason.OLLAMA_TIMEOUT``, ``Reason.VERIFICATION_FAILED``...).
         detail: one short human sentence, never patient data.
     """
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: Reason, detail: str) -> None:
         super().__init__(reason)
         self.reason = reason
         self.detail = detail

@@ -13,6 +13,7 @@ from adapters.cleaning.tracking import Mask
 from adapters.endoscope.region import Region
 from adapters.video.ffmpeg import H264Writer
 from adapters.video.opencv_frames import VideoInfo, iter_frames
+from domain.reasons import Reason
 
 
 def render(
@@ -41,7 +42,9 @@ def render(
     ):
         for index, frame in enumerate(frames):
             if frame.shape[:2] != (info.height, info.width):
-                raise LevelFailure("masking_failed", "The frame size changes within the video.")
+                raise LevelFailure(
+                    Reason.MASKING_FAILED, "The frame size changes within the video."
+                )
             if inside is not None:
                 _black_outside(frame, inside, [m.rect for m in kept or () if m.covers(index)])
             for mask in ordered:

@@ -8,6 +8,7 @@ import httpx
 import ollama
 
 from adapters.cleaning.errors import LevelFailure
+from domain.reasons import Reason
 
 _DEFAULT_PORT = 11434  # what the ollama client assumes when the host names no port
 # Everything a network call to Ollama may raise for an expected reason. pydantic's
@@ -17,13 +18,13 @@ EXPECTED = (httpx.HTTPError, httpx.InvalidURL, ollama.ResponseError, OSError, Va
 #: Reasons that mean Ollama itself failed; they count towards the circuit breaker.
 OLLAMA_FAILURES = frozenset(
     {
-        "ollama_unavailable",
-        "no_models",
-        "model_missing",
-        "ollama_timeout",
-        "ollama_error",
-        "ollama_bad_answer",
-        "cleaning_timeout",
+        Reason.OLLAMA_UNAVAILABLE,
+        Reason.NO_MODELS,
+        Reason.MODEL_MISSING,
+        Reason.OLLAMA_TIMEOUT,
+        Reason.OLLAMA_ERROR,
+        Reason.OLLAMA_BAD_ANSWER,
+        Reason.CLEANING_TIMEOUT,
     }
 )
 
@@ -63,17 +64,19 @@ def canonical(model: str) -> str:
 def explain(err: Exception) -> LevelFailure:
     """Map a client exception to a reason code and a sentence without patient data."""
     if isinstance(err, httpx.ConnectTimeout | httpx.ConnectError | httpx.UnsupportedProtocol):
-        return LevelFailure("ollama_unavailable", "Ollama could not be reached.")
+        return LevelFailure(Reason.OLLAMA_UNAVAILABLE, "Ollama could not be reached.")
     if isinstance(err, httpx.InvalidURL):
-        return LevelFailure("ollama_unavailable", "The Ollama host is not a valid URL.")
+        return LevelFailure(Reason.OLLAMA_UNAVAILABLE, "The Ollama host is not a valid URL.")
     if isinstance(err, httpx.TimeoutException):
-        return LevelFailure("ollama_timeout", "Ollama accepted the connection but did not answer.")
+        return LevelFailure(
+            Reason.OLLAMA_TIMEOUT, "Ollama accepted the connection but did not answer."
+        )
     if isinstance(err, ollama.ResponseError):
-        return LevelFailure("ollama_error", f"Ollama answered with HTTP {err.status_code}.")
+        return LevelFailure(Reason.OLLAMA_ERROR, f"Ollama answered with HTTP {err.status_code}.")
     if isinstance(err, httpx.HTTPError):
         return LevelFailure(
-            "ollama_error", f"Ollama broke the HTTP exchange ({type(err).__name__})."
+            Reason.OLLAMA_ERROR, f"Ollama broke the HTTP exchange ({type(err).__name__})."
         )
     if isinstance(err, OSError):  # includes the ConnectionError the ollama client raises
-        return LevelFailure("ollama_unavailable", "Ollama could not be reached.")
-    return LevelFailure("ollama_bad_answer", "Ollama's answer was not the expected JSON.")
+        return LevelFailure(Reason.OLLAMA_UNAVAILABLE, "Ollama could not be reached.")
+    return LevelFailure(Reason.OLLAMA_BAD_ANSWER, "Ollama's answer was not the expected JSON.")

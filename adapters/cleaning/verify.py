@@ -12,6 +12,7 @@ from adapters.cleaning.reading import read_lines
 from adapters.cleaning.rules import looks_like_patient_data, patient_tokens
 from adapters.video.ocr import OcrEngine
 from adapters.video.opencv_frames import VideoInfo, count_and_sample, read_info
+from domain.reasons import Reason
 
 #: Whole output frames read again: the middle one and the last one (text that appeared
 #: mid-video and stayed is on the last frame).
@@ -30,12 +31,12 @@ def verify(output: str, info: VideoInfo, patient_texts: list[str], ocr: OcrEngin
     """
     written = read_info(output)
     if (written.width, written.height) != (info.width, info.height):
-        raise LevelFailure("verification_failed", "The output has another frame size.")
+        raise LevelFailure(Reason.VERIFICATION_FAILED, "The output has another frame size.")
     wanted = _frames_to_check(info.frames)
     decoded, samples = count_and_sample(output, wanted)
     if decoded != info.frames:
         raise LevelFailure(
-            "verification_failed", f"The output decodes to {decoded} of {info.frames} frames."
+            Reason.VERIFICATION_FAILED, f"The output decodes to {decoded} of {info.frames} frames."
         )
     tokens: set[str] = set()
     for text in patient_texts:
@@ -45,7 +46,7 @@ def verify(output: str, info: VideoInfo, patient_texts: list[str], ocr: OcrEngin
             read = text.lower()
             if looks_like_patient_data(read) or any(token in read for token in tokens):
                 raise LevelFailure(
-                    "verification_failed",
+                    Reason.VERIFICATION_FAILED,
                     f"Patient text is still readable in output frame {index}.",
                 )
     return len(samples)

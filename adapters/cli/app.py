@@ -16,6 +16,7 @@ from adapters.bootstrap import Services, build
 from adapters.masking.masker import OnProgress
 from adapters.settings import Settings
 from domain.errors import VideoNotFound
+from domain.video import VideoEvent
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
 
@@ -84,7 +85,7 @@ def _parse_id(text: str) -> UUID:
         raise typer.Exit(2) from None
 
 
-def _history(ctx: typer.Context, video_id: UUID) -> list[object]:
+def _history(ctx: typer.Context, video_id: UUID) -> list[VideoEvent]:
     try:
         return list(_context(ctx).services.library.history(video_id))
     except VideoNotFound as missing:

@@ -17,6 +17,7 @@ from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cli.app import _context, _parse_id, app
 from adapters.settings import Settings
 from domain.errors import VideoNotFound
+from domain.reasons import Reason, clause_of, sentence_of
 from domain.reprocess import Reprocessor
 
 
@@ -40,7 +41,7 @@ def circuit_line(settings: Settings) -> str:
     failures = f"{info['consecutive_failures']}/{info['threshold']} consecutive Ollama failures"
     if info["state"] == "closed":
         return f"Ollama circuit: closed ({failures})"
-    why = f", last: {info['last_reason']}" if info["last_reason"] else ""
+    why = f", last: {clause_of(info['last_reason'])}" if info["last_reason"] else ""
     if info["state"] == "open":
         wait = f"{info['retry_in_s']:.0f} s"
         return f"Ollama circuit: OPEN, level 1 skipped for {wait} more ({failures}{why})"
@@ -90,17 +91,18 @@ def reprocess(
             typer.echo(f"endoveil: {missing}", err=True)
             worse = True
             continue
+        reason = video.reason if video else Reason.NOT_DEGRADED
         row = {
             "video_id": str(vid),
             "reprocessed": video is not None,
             "level": video.level.value if video and video.level else None,
             "anonymized": bool(video and video.anonymized),
-            "reason": video.reason if video else "not_degraded",
+            "reason": reason,
         }
         if as_json:
             typer.echo(json.dumps(row))
         elif video is None:
             typer.echo(f"{vid}  not reprocessed: not archived at fallback_basic or raw_copied")
         else:
-            typer.echo(f"{vid}  level={row['level']}  [{row['reason']}]")
+            typer.echo(f"{vid}  level={row['level']}  [{sentence_of(reason)}]")
     raise typer.Exit(1 if worse else 0)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import singledispatch
 from typing import Any
 
 from domain.importer import ImportReport
+from domain.reasons import Reason, clause_of, said, sentence_of
 from domain.rulebook import State, next_state
+from domain.video import Video, VideoEvent
 from projections.custody import custody_why
 from projections.metrics import Rate, Window
 from projections.status import VideoStatus
@@ -32,7 +35,10 @@ def import_line(report: ImportReport, locate: Callable[[str], str]) -> str:
     """One human line for an imported file."""
     level = report.level.value if report.level else "-"
     if report.in_progress:
-        return f"{report.video_id}  in progress in another run ({report.state})  [{report.reason}]"
+        return (
+            f"{report.video_id}  in progress in another run ({report.state})  "
+            f"[{sentence_of(report.reason)}]"
+        )
     if report.state is not None and report.state not in ("archived", "failed"):
         return f"{report.video_id}  queued for a worker ({report.state})"
     if report.anonymized and report.output:
@@ -40,7 +46,7 @@ def import_line(report: ImportReport, locate: Callable[[str], str]) -> str:
     else:
         outcome = "Raw (Not Anonymized): quarantined, never served as anonymized"
     again = " (already imported)" if report.duplicate else ""
-    return f"{report.video_id}  {outcome}{again}  [{report.reason}]"
+    return f"{report.video_id}  {outcome}{again}  [{sentence_of(report.reason)}]"
 
 
 def status_line(status: VideoStatus) -> str:
@@ -48,46 +54,68 @@ def status_line(status: VideoStatus) -> str:
     badge = status.badge
     line = (
         f"{status.video_id}  {status.state.value:<14} level={status.level or '-':<15} "
-        f"{badge.text}  [{status.reason}]"
+        f"{badge.text}  [{sentence_of(status.reason)}]"
     )
     return f"{line}\n    WARNING: {badge.warning}" if badge.warning else line
 
 
 def event_line(line: dict[str, Any]) -> str:
-    """One human line of the audit trail."""
+    """One human line of the audit trail: the reason in plain words (the code is in --json)."""
     versions = ", ".join(f"{k}={v}" for k, v in sorted(line["versions"].items()))
+    why = said(line["reason"], line["detail"])
     return (
         f"{line['time']}  {line['event']:<18} state={line['state']:<15} "
-        f"level={line['level'] or '-':<15} reason={line['reason']} "
-        f"({line['seconds']:.2f}s) {line['detail']}" + (f" [{versions}]" if versions else "")
+        f"level={line['level'] or '-':<15} {why} ({line['seconds']:.2f}s)"
+        + (f" [{versions}]" if versions else "")
     )
 
 
-def _why(event: Any) -> tuple[str, str]:
-    """Reason and detail of any event, the claim bookkeeping included."""
-    custody = custody_why(event)
-    if custody is not None:
-        return custody
-    if type(event).__name__ == "Erased":
-        return "erased", f"Patient metadata shredded, unanonymized files deleted ({event.reason})."
-    if hasattr(event, "reason"):
-        return event.reason, event.detail
-    if hasattr(event, "received_at"):
-        return "received", "The video was received."
-    if hasattr(event, "lease_seconds"):
-        took = " taking over a lapsed claim" if event.taken_over_from else ""
-        return "claimed", f"A run claimed the video{took} (lease {event.lease_seconds:.0f} s)."
-    return "lease_renewed", "The run working on the video is still alive."
+@singledispatch
+def _why(event: VideoEvent) -> tuple[str, str]:
+    """Reason code and detail of any event, the claim bookkeeping included."""
+    return Reason.LEASE_RENEWED, Reason.LEASE_RENEWED.sentence
 
 
-def audit_lines(events: Iterable[Any]) -> list[dict[str, Any]]:
-    """Every event in order with the state it led to."""
+@_why.register
+def _moved(event: Video.Transitioned) -> tuple[str, str]:
+    return event.reason, event.detail
+
+
+@_why.register
+def _received(event: Video.Registered) -> tuple[str, str]:
+    return Reason.RECEIVED, Reason.RECEIVED.sentence
+
+
+@_why.register
+def _claimed(event: Video.Claimed) -> tuple[str, str]:
+    took = " taking over a lapsed claim" if event.taken_over_from else ""
+    return Reason.CLAIMED, f"A run claimed the video{took} (lease {event.lease_seconds:.0f} s)."
+
+
+@_why.register(Video.Reviewed)
+@_why.register(Video.MediaServed)
+@_why.register(Video.Exported)
+def _custody(event: VideoEvent) -> tuple[str, str]:
+    told = custody_why(event)
+    assert told is not None  # registered for exactly the events custody_why tells
+    return told
+
+
+@_why.register
+def _erased(event: Video.Erased) -> tuple[str, str]:
+    detail = f"Patient metadata shredded, unanonymized files deleted ({event.reason})."
+    return Reason.ERASED, detail
+
+
+def audit_lines(events: Iterable[VideoEvent]) -> list[dict[str, Any]]:
+    """Every event in order with the state it led to, its reason code and that code's sentence."""
     state = State.RECEIVED
     lines = []
     for event in events:
-        command = getattr(event, "command", None)
-        if command is not None:
-            state = next_state(command, state)
+        level, seconds, versions = None, 0.0, {}
+        if isinstance(event, Video.Transitioned):
+            state = next_state(event.command, state)
+            level, seconds, versions = event.level, event.seconds, event.versions
         reason, detail = _why(event)
         lines.append(
             {
@@ -95,11 +123,12 @@ def audit_lines(events: Iterable[Any]) -> list[dict[str, Any]]:
                 "event": type(event).__name__,
                 "version": event.originator_version,
                 "state": state.value,
-                "level": getattr(event, "level", None),
-                "reason": reason,
+                "level": level,
+                "reason": str(reason),
+                "sentence": sentence_of(reason),
                 "detail": detail,
-                "seconds": getattr(event, "seconds", 0.0),
-                "versions": getattr(event, "versions", {}),
+                "seconds": seconds,
+                "versions": versions,
             }
         )
     return lines
@@ -129,5 +158,6 @@ def metrics_lines(windows: dict[str, Window]) -> list[str]:
                 f"  {label:<22} {shown:>8}  {rate.status.upper():<8} ({rate.count}/{rate.total})"
             )
         for row in window.fallbacks:
-            lines.append(f"    fallback at {row['level']}: {row['reason']} x{row['count']}")
+            why = clause_of(row["reason"])
+            lines.append(f"    fallback at {row['level']}: {why} x{row['count']}")
     return lines

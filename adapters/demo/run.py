@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from adapters.bootstrap import Services
 from adapters.demo.synthetic import make_video
 from domain.importer import ImportReport
+from domain.reasons import clause_of
 from projections.badge import Colour
 from projections.status import fold
 
@@ -65,11 +66,11 @@ def _summary(case: DemoCase, report: ImportReport, services: Services) -> str:
     status = fold(str(report.video_id), services.library.history(report.video_id))  # type: ignore[arg-type]
     badge = status.badge
     colour = "green" if badge.colour is Colour.GREEN else "dark_orange"
-    tried = " -> ".join(f"{a.level}: {a.reason}" for a in status.fallbacks)
+    tried = " -> ".join(f"{a.level}: {clause_of(a.reason)}" for a in status.fallbacks)
     lines = [
         f"[bold]{case.file}[/bold] ({case.shows})",
         f"  video {report.video_id}: [{colour}]{badge.text}[/{colour}]"
-        f" at level {status.level} ({report.reason})"
+        f" at level {status.level} ({clause_of(report.reason)})"
         + (" - already imported" if report.duplicate else ""),
     ]
     if tried:

@@ -110,7 +110,7 @@ def _copy_all(
 
 def _last_archive(services: Services, video: Video) -> Any:
     history = services.library.history(video.id)
-    return [e for e in history if getattr(e, "command", None) == "archive"][-1]
+    return [e for e in history if isinstance(e, Video.Archived)][-1]
 
 
 def _copy_hashing(source: Path, target: Path) -> str:

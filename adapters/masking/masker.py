@@ -24,6 +24,7 @@ from adapters.video.ffmpeg import ENCODER_SETTINGS, EncoderError, ffmpeg_version
 from adapters.video.ocr import OcrEngine, OcrUnavailable, RapidOcr
 from adapters.video.opencv_frames import UnreadableVideo, read_info
 from domain.ports import LevelResult
+from domain.reasons import Reason
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ OnProgress = Callable[[str, int, int], None]  # video_id, frames done, frames in
 class _Failure(Exception):
     """An expected failure of this level; becomes ``LevelResult.failed``."""
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: Reason, detail: str) -> None:
         super().__init__(reason)
         self.reason = reason
         self.detail = detail
@@ -73,15 +74,18 @@ class OpenCVMasker:
         except _Failure as failure:
             reason, detail = failure.reason, failure.detail
         except VerificationFailed as failed:
-            reason, detail, verification = "verification_failed", str(failed), "failed"
+            reason, detail, verification = Reason.VERIFICATION_FAILED, str(failed), "failed"
         except OcrUnavailable:
-            reason, detail = "ocr_engine_missing", "The OCR engine for verification is missing."
+            reason, detail = (
+                Reason.OCR_ENGINE_MISSING,
+                "The OCR engine for verification is missing.",
+            )
         except UnreadableVideo:
-            reason, detail = "unreadable_video", "The file cannot be opened as a video."
+            reason, detail = Reason.UNREADABLE_VIDEO, "The file cannot be opened as a video."
         except EncoderError as err:
-            reason, detail = "encoder_failed", f"The H.264 encoder failed: {err.message}."
+            reason, detail = Reason.ENCODER_FAILED, f"The H.264 encoder failed: {err.message}."
         except (cv2.error, OSError) as err:  # messages may hold paths: keep only the kind
-            reason, detail = "masking_failed", f"Masking stopped with {type(err).__name__}."
+            reason, detail = Reason.MASKING_FAILED, f"Masking stopped with {type(err).__name__}."
         else:
             log.info("video %s: masked %d frames (%s)", video_id, frames, region.description)
             detail = (
@@ -89,7 +93,9 @@ class OpenCVMasker:
                 f"{checked.keyframes} keyframes checked black outside, "
                 f"{checked.ocr_crops} non-black area(s) read by OCR."
             )
-            return LevelResult.ok(output=target, reason="masked", detail=detail, versions=versions)
+            return LevelResult.ok(
+                output=target, reason=Reason.MASKED, detail=detail, versions=versions
+            )
         log.warning("video %s: masking failed: %s", video_id, reason)
         return LevelResult.failed(reason, detail, versions, verification)
 
@@ -98,10 +104,12 @@ class OpenCVMasker:
     ) -> tuple[Region, int, Verification]:
         info = read_info(source)
         if min(info.width, info.height, info.fps, info.frames) <= 0:
-            raise _Failure("unreadable_video", "The video declares no frames or no frame size.")
+            raise _Failure(
+                Reason.UNREADABLE_VIDEO, "The video declares no frames or no frame size."
+            )
         finding = locate_endoscope(source, info)
         if finding.region is None:
-            raise _Failure("roi_uncertain", finding.detail)
+            raise _Failure(Reason.ROI_UNCERTAIN, finding.detail)
         region = finding.region
         versions["masking_profile"] = region.description
         padded = even_size(info.width, info.height)
@@ -119,7 +127,7 @@ class OpenCVMasker:
             written = encode_masked(source, temp, region, info, progress, seen.add)
             if written < info.frames:
                 raise _Failure(
-                    "truncated_video",
+                    Reason.TRUNCATED_VIDEO,
                     f"Only {written} of {info.frames} declared frames could be decoded.",
                 )
             checked = verify_output(str(temp), region, info, written, ocr, seen)

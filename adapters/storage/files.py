@@ -18,6 +18,7 @@ from pathlib import Path
 from adapters.storage.atomic import copy_atomically, fsync_dir, pid_alive, publish
 from domain.errors import InputRejected
 from domain.ports import Received
+from domain.reasons import Reason
 from domain.video import video_id_for
 
 _CHUNK = 1 << 20
@@ -57,9 +58,9 @@ class FileStore:
                 publish(incoming, kept)
             original = f"raw/{kept.name}"
         except PermissionError:
-            raise InputRejected("unreadable", "permission denied") from None
+            raise InputRejected(Reason.UNREADABLE, "permission denied") from None
         except IsADirectoryError:
-            raise InputRejected("is_directory", "is a directory, not a video file") from None
+            raise InputRejected(Reason.IS_DIRECTORY, "is a directory, not a video file") from None
         finally:
             incoming.unlink(missing_ok=True)
         return Received(digest.hexdigest(), size, original)
@@ -107,15 +108,15 @@ def _check_importable(path: Path) -> None:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise InputRejected("missing_file", "no such file") from None
+        raise InputRejected(Reason.MISSING_FILE, "no such file") from None
     except PermissionError:
-        raise InputRejected("unreadable", "permission denied") from None
+        raise InputRejected(Reason.UNREADABLE, "permission denied") from None
     except OSError as error:
-        raise InputRejected("unreadable", os.strerror(error.errno or errno.EIO)) from None
+        raise InputRejected(Reason.UNREADABLE, os.strerror(error.errno or errno.EIO)) from None
     if stat.S_ISDIR(mode):
-        raise InputRejected("is_directory", "is a directory, not a video file")
+        raise InputRejected(Reason.IS_DIRECTORY, "is a directory, not a video file")
     if not stat.S_ISREG(mode):
-        raise InputRejected("not_a_file", "is not a regular file")
+        raise InputRejected(Reason.NOT_A_FILE, "is not a regular file")
 
 
 def _extension(path: Path) -> str:

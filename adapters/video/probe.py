@@ -9,6 +9,7 @@ import cv2
 
 from adapters.video.opencv_frames import info_of
 from domain.ports import Probe
+from domain.reasons import Reason
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ MAX_SIDE_PX = 8192
 MIN_FPS, MAX_FPS = 1.0, 240.0
 
 
-def _unreadable(reason: str, detail: str) -> Probe:
+def _unreadable(reason: Reason, detail: str) -> Probe:
     return Probe(readable=False, reason=reason, detail=detail)
 
 
@@ -53,48 +54,48 @@ class OpenCVProbe:
         try:
             size = os.stat(path).st_size
         except OSError:
-            return _unreadable("not_a_video", "The file does not exist or cannot be read.")
+            return _unreadable(Reason.NOT_A_VIDEO, "The file does not exist or cannot be read.")
         if size == 0:
-            return _unreadable("empty_file", "The file is empty (0 bytes).")
+            return _unreadable(Reason.EMPTY_FILE, "The file is empty (0 bytes).")
         capture = cv2.VideoCapture(path)
         try:
             return self._look(capture)
         except cv2.error as err:  # bad content must not escape as an exception
             log.debug("OpenCV failed while probing: %s", err.code)
-            return _unreadable("not_a_video", "OpenCV failed while reading the file.")
+            return _unreadable(Reason.NOT_A_VIDEO, "OpenCV failed while reading the file.")
         finally:
             capture.release()
 
     def _look(self, capture: cv2.VideoCapture) -> Probe:
         if not capture.isOpened():
-            return _unreadable("not_a_video", "The file cannot be opened as a video.")
+            return _unreadable(Reason.NOT_A_VIDEO, "The file cannot be opened as a video.")
         info = info_of(capture)
         if info.width > MAX_SIDE_PX or info.height > MAX_SIDE_PX:
             return _unreadable(
-                "unsupported_dimensions",
+                Reason.UNSUPPORTED_DIMENSIONS,
                 f"The video declares {info.width}x{info.height} pixels; "
                 f"at most {MAX_SIDE_PX}x{MAX_SIDE_PX} is supported.",
             )
         if 0 < info.fps < MIN_FPS or info.fps > MAX_FPS:
             return _unreadable(
-                "unsupported_frame_rate",
+                Reason.UNSUPPORTED_FRAME_RATE,
                 f"The video declares {info.fps:g} fps; {MIN_FPS:g} to {MAX_FPS:g} is supported.",
             )
         if info.width <= 0 or info.height <= 0 or info.fps <= 0 or info.frames <= 0:
             return _unreadable(
-                "no_frames",
+                Reason.NO_FRAMES,
                 f"The video declares {info.frames} frames of {info.width}x{info.height} "
                 f"at {info.fps:g} fps.",
             )
         first_ok, _ = capture.read()
         if not first_ok:
             return _unreadable(
-                "truncated_video",
+                Reason.TRUNCATED_VIDEO,
                 f"The header declares {info.frames} frames but the first cannot be decoded.",
             )
         if not last_frame_decodes(capture, info.frames):
             return _unreadable(
-                "truncated_video",
+                Reason.TRUNCATED_VIDEO,
                 f"The header declares {info.frames} frames but the last cannot be decoded.",
             )
         return Probe(

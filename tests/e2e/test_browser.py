@@ -54,7 +54,7 @@ def test_page_shows_badges_warning_player_metrics_and_audit(
         good_card = page.locator(f'article[data-id="{good}"]')
         expect(raw_card.locator(".badge")).to_have_text("Raw (Not Anonymized)")
         expect(raw_card.locator(".warning")).to_contain_text(
-            "This video was imported without anonymization due to ollama_unavailable"
+            "This video was imported without anonymization because Ollama could not be reached"
         )
         expect(good_card.locator(".badge")).to_have_text("Anonymized")
         expect(good_card.locator("video")).to_have_attribute("src", re.compile(r"^/media/"))

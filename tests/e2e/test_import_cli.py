@@ -4,6 +4,7 @@ and every kind of bad input, through the real command, real SQLite, ffmpeg and O
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import cv2
@@ -51,7 +52,9 @@ def test_ollama_stopped_falls_back_to_basic_masking(
     capture.release()
     assert ok and frame[:, :550].max() <= 16  # the text strip of the Olympus layout is black
     audit = endoveil(tmp_path, "audit", result["video_id"])
-    assert "reason=ollama_unavailable" in audit.out and "profile:olympus" in audit.out
+    assert "Ollama could not be reached." in audit.out and "profile:olympus" in audit.out
+    audit_json = json.loads(endoveil(tmp_path, "audit", result["video_id"], "--json").out)
+    assert "ollama_unavailable" in [event["reason"] for event in audit_json["events"]]
     status = endoveil(tmp_path, "status", result["video_id"], "--json")
     assert '"badge": "Anonymized"' in status.out
     assert _sha(source) == before
@@ -95,7 +98,12 @@ def test_both_levels_failing_keeps_a_quarantined_raw_copy(
     assert not (tmp_path / "anonymized" / f"{video_id}.mp4").exists()
     status = endoveil(tmp_path, "status")
     assert "Raw (Not Anonymized)" in status.out
-    assert "due to ollama_unavailable, roi_uncertain. Please review before sharing." in status.out
+    assert (
+        "because Ollama could not be reached and the endoscope image could not be located "
+        "with certainty. Please review before sharing."
+    ) in status.out
+    as_json = json.loads(endoveil(tmp_path, "status", video_id, "--json").out)
+    assert [a["reason"] for a in as_json["fallbacks"]] == ["ollama_unavailable", "roi_uncertain"]
     assert f"{RAW_COPY_LOG}: video {video_id}" in (tmp_path / "logs" / "endoveil.log").read_text()
 
 

@@ -29,9 +29,10 @@ def test_degraded_import_is_reprocessed_when_ollama_returns(
 
     status = endoveil(data, "status", env=strict)
     assert status.out.splitlines()[0].startswith("Ollama circuit: OPEN, level 1 skipped for")
-    assert "ollama_unavailable" in status.out.splitlines()[0]
+    assert "last: Ollama could not be reached" in status.out.splitlines()[0]
     circuit = json.loads(endoveil(data, "circuit", "--json", env=strict).out)
     assert (circuit["state"], circuit["consecutive_failures"]) == ("open", 1)
+    assert circuit["last_reason"] == "ollama_unavailable"
 
     fake_ollama.mode, fake_ollama.delay = "slow", 0.2  # slow, but within the read timeout
     healthy = {"OLLAMA_HOST": fake_ollama.host, "ENDOVEIL_OLLAMA_READ_TIMEOUT": "5"}

@@ -78,8 +78,12 @@ def test_audit_answers_why_not_anonymized_first(imported: tuple[Path, dict[str, 
     data, ids = imported
     run = endoveil(data, "audit", ids["raw"])
     first = run.out.splitlines()[0]
-    assert "NOT anonymized" in first and "ollama_unavailable" in first and "roi_uncertain" in first
+    assert "NOT anonymized" in first and "Ollama could not be reached" in first
+    assert "the endoscope image could not be located" in first
     assert "Events:" in run.out
+    as_json = json.loads(endoveil(data, "audit", ids["raw"], "--json").out)
+    codes = [event["reason"] for event in as_json["events"]]
+    assert "ollama_unavailable" in codes and "roi_uncertain" in codes
 
 
 def test_replay_rebuilds_equal_tables(imported: tuple[Path, dict[str, str]]) -> None:

@@ -86,7 +86,8 @@ def test_bad_parameters_are_422(client: httpx.Client, query: str) -> None:
 def test_one_video_has_its_badge_and_warning(client: httpx.Client, ids: dict[str, str]) -> None:
     raw = client.get(f"/api/videos/{ids['raw']}", headers=VIEWER).json()
     assert (raw["badge"], raw["badge_colour"]) == ("Raw (Not Anonymized)", "orange")
-    assert "imported without anonymization due to ollama_unavailable" in raw["warning"]
+    assert "imported without anonymization because Ollama could not be reached" in raw["warning"]
+    assert raw["fallbacks"][0]["reason"] == "ollama_unavailable"  # the code, for machines
     good = client.get(f"/api/videos/{ids['anonymized']}", headers=VIEWER).json()
     assert (good["badge"], good["warning"]) == ("Anonymized", None)
 
@@ -102,7 +103,13 @@ def test_unknown_and_malformed_ids(client: httpx.Client) -> None:
 def test_audit_explains_first(client: httpx.Client, ids: dict[str, str]) -> None:
     audit = client.get(f"/api/videos/{ids['raw']}/audit", headers=VIEWER).json()
     assert "NOT anonymized" in audit["explanation"][0]
+    assert "Ollama could not be reached" in audit["explanation"][0]
     assert audit["events"][0]["event"] == "Registered"
+    fell_back = next(e for e in audit["events"] if e["event"] == "FellBack")
+    assert (fell_back["reason"], fell_back["sentence"]) == (
+        "ollama_unavailable",
+        "Ollama could not be reached.",
+    )
 
 
 def test_metrics_and_report(client: httpx.Client) -> None:

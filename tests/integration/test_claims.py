@@ -20,7 +20,8 @@ from adapters.settings import Settings
 from domain.application import VideoLibrary
 from domain.errors import ClaimHeld, ClaimLost, TransitionNotAllowed
 from domain.pipeline import FallbackChain
-from domain.rulebook import State
+from domain.reasons import Reason
+from domain.rulebook import Command, State
 from domain.steps import Step
 from tests.backends import OnBackend, OnPostgres, OnSQLite, open_library
 from tests.fakes import FakeLevel, FakeStore, failing, succeeding
@@ -55,7 +56,9 @@ class ClaimsContract(OnBackend):
         claims = [e for e in library.history(video.id) if type(e).__name__ == "Claimed"]
         assert [c.taken_over_from for c in claims] == [None, "run-a"]  # type: ignore[attr-defined]
         with pytest.raises(ClaimLost):
-            library.apply(video.id, "start_cleaning", Step("chain_started", "Started."), "run-a")
+            library.apply(
+                video.id, Command.START_CLEANING, Step(Reason.CHAIN_STARTED, "Started."), "run-a"
+            )
         assert library.get(video.id).state is State.RECEIVED
 
     def test_a_run_whose_claim_is_taken_mid_level_stops(self, library: VideoLibrary) -> None:

@@ -57,7 +57,11 @@ class ProjectionsContract(OnBackend):
         )
         kept = got["reprocess_kept"]
         assert kept and kept.level == "raw_copied" and kept.badge.warning
-        assert "ollama_timeout, roi_uncertain" in kept.badge.warning
+        assert (
+            "because Ollama did not answer in time and "
+            "the endoscope image could not be located with certainty"
+        ) in kept.badge.warning
+        assert [a.reason for a in kept.fallbacks] == ["ollama_timeout", "roi_uncertain"]
         assert views.catch_up(library) == 0  # nothing new: nothing read
 
     def test_an_old_position_cannot_be_applied_twice(self, library: VideoLibrary) -> None:
@@ -147,10 +151,12 @@ class ProjectionsContract(OnBackend):
         story = explain(str(raw), list(library.history(raw)))
         assert story[0] == (
             f"Video {raw} is NOT anonymized: it is kept as a quarantined raw copy because "
-            "frame_cleaning failed (ollama_timeout) and fallback_basic failed (roi_uncertain). "
+            "frame_cleaning failed (Ollama did not answer in time) and fallback_basic failed "
+            "(the endoscope image could not be located with certainty). "
             "Please review before sharing."
         )
-        assert any("reason ollama_timeout" in line and "engine=fake" in line for line in story)
+        said = "Ollama did not answer in time."
+        assert any(said in line and "engine=fake" in line for line in story)
         reprocessed = explain(str(kept), list(library.history(kept)))
         assert any("Run 2 (reprocessing)" in line for line in reprocessed)
         assert "output kept from the earlier run" in reprocessed[-1]

@@ -10,7 +10,8 @@ import pytest
 from domain.application import VideoLibrary
 from domain.importer import Importer
 from domain.pipeline import RAW_COPY_LOG, FallbackChain
-from domain.rulebook import Level, State
+from domain.reasons import Reason
+from domain.rulebook import Command, Level, State
 from domain.steps import Step
 from tests.fakes import FakeLevel, FakeProbe, FakeStore, failing, succeeding
 
@@ -142,8 +143,10 @@ def test_a_file_that_is_not_a_video_fails_with_its_reason(library: VideoLibrary)
 def test_an_interrupted_run_resumes_where_it_stopped(library: VideoLibrary) -> None:
     cleaner, masker = failing("ollama_unavailable"), succeeding()
     video_id, _ = library.register("ef" * 32, 1, "raw/x.mp4")
-    library.apply(video_id, "start_cleaning", Step("chain_started", "Started."))
-    library.apply(video_id, "fall_back", Step("ollama_unavailable", "Down.", Level.FRAME_CLEANING))
+    library.apply(video_id, Command.START_CLEANING, Step(Reason.CHAIN_STARTED, "Started."))
+    library.apply(
+        video_id, Command.FALL_BACK, Step(Reason.OLLAMA_UNAVAILABLE, "Down.", Level.FRAME_CLEANING)
+    )
     chain = FallbackChain(library, cleaner, masker, FakeStore())
     video = chain.run(video_id)
     assert (video.state, video.level) == (State.ARCHIVED, Level.FALLBACK_BASIC)
@@ -160,7 +163,9 @@ def test_reprocessing_keeps_both_runs(
     importer, store = _importer(library, failing("ollama_unavailable"), failing("roi_uncertain"))
     first = importer.import_file("in.mp4")
     assert first.video_id is not None
-    library.apply(first.video_id, "reprocess", Step("ollama_back", "Ollama is reachable again."))
+    library.apply(
+        first.video_id, Command.REPROCESS, Step("ollama_back", "Ollama is reachable again.")
+    )
     video = FallbackChain(library, level_one, failing("unused"), store).run(first.video_id)
     assert (video.state, video.level, video.anonymized) == (
         State.ARCHIVED,

@@ -51,9 +51,11 @@ def test_badges() -> None:
     assert badge_for("archived", True, []).colour is Colour.GREEN
     raw = badge_for("archived", False, ["ollama_unavailable", "roi_uncertain"])
     assert (raw.text, raw.colour) == ("Raw (Not Anonymized)", Colour.ORANGE)
-    assert raw.warning == (
-        "This video was imported without anonymization due to ollama_unavailable, "
-        "roi_uncertain. Please review before sharing."
+    assert raw.warning == (  # the reasons in plain words, not their codes
+        "This video was imported without anonymization because Ollama could not be reached "
+        "and the endoscope image could not be located with certainty. Please review before sharing."
     )
+    old = badge_for("archived", False, ["a_code_of_old"]).warning
+    assert old and "because a_code_of_old." in old  # an unknown code still renders
     assert badge_for("fallback_basic", False, []).text == "Processing"
     assert badge_for("failed", False, []).colour is Colour.RED

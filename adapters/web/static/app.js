@@ -122,7 +122,7 @@ async function showAudit(videoId) {
   $("audit-story").replaceChildren(...audit.explanation.map((line) => el("li", {}, line)));
   $("audit-events").replaceChildren(...audit.events.map((e) => el("li", {},
     el("span", { class: "when mono" }, localTime(e.time)), `${e.event} → ${e.state}`,
-    e.level ? ` (${e.level})` : "", e.reason ? `: ${e.reason}` : "")));
+    e.level ? ` (${e.level})` : "", e.sentence ? `: ${e.sentence}` : "")));
   $("audit").hidden = false;
   $("audit").scrollIntoView({ behavior: "smooth" });
 }
