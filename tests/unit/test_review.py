@@ -136,3 +136,18 @@ def test_the_canary_judge_finds_slightly_misread_secrets() -> None:
         "12.03.1955",
     ]
     assert readable("Olympus 14:02", ["Kanarienvogel, Testpatient", "12.03.1955"]) == []
+
+
+@given(st.lists(st.sampled_from([Decision.APPROVE, Decision.REJECT, Decision.ERASE]), max_size=8))
+def test_the_view_always_replays_to_the_aggregates_release(decisions: list[Decision]) -> None:
+    library = VideoLibrary(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    vid, desk, _ = _import(library, ReleasePolicy.REVIEW, succeeding())
+    for decision in decisions:
+        try:
+            desk.decide(vid, decision, "a reason", "alice")
+        except TransitionNotAllowed:
+            continue
+    record = ReleaseRecord(str(vid))
+    for event in library.history(vid):
+        record.apply(event)
+    assert record.release == library.get(vid).release
