@@ -54,6 +54,11 @@ def test_a_reviewer_approves_side_by_side_in_german(
         page.on("request", remember)
         page.goto(f"{url}/#token=s3cret")
         expect(page.locator("#review h2")).to_have_text("Freigabe")
+        metrics = page.locator("#metrics-table")
+        expect(metrics).to_contain_text("Anonymisierungserfolg")  # German, with n/N
+        expect(metrics).to_contain_text("50.0 % · 1/2")
+        expect(metrics).to_contain_text("> 95 % / 80–95 % / < 80 %")  # the thresholds
+        expect(page.locator("#fallback-reasons")).to_contain_text("fallback_basic: roi_uncertain")
         queue = page.locator("#review-list article")
         expect(queue.first).to_have_attribute("data-review-id", raw)  # raw copies first
         expect(queue.nth(1).locator(".release")).to_have_text("Wartet auf Prüfung")

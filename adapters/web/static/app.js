@@ -5,9 +5,9 @@
 
 const KEY = "endoveil-token";
 const PER_PAGE = 24;
-const RATES = { anonymization_success: "Anonymization success", fallback_usage: "Fallback usage",
-                import_failure: "Import failure" };
-const WINDOWS = { all_time: "All time", last_24h: "Last 24 h", last_100: "Last 100 imports" };
+const RATES = { anonymization_success: t("rateSuccess"), fallback_usage: t("rateFallback"),
+                import_failure: t("rateFailure") };  // t(): i18n.js, the browser's language
+const WINDOWS = { all_time: t("allTime"), last_24h: t("last24h"), last_100: t("last100") };
 let page = 1;
 
 const $ = (id) => document.getElementById(id);

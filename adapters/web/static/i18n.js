@@ -17,6 +17,9 @@ const TEXTS = {
     undecided: "Undecided", awaiting_review: "Awaiting review", released: "Released",
     rejected: "Rejected", quarantined: "Quarantined, decide", retained: "Retained",
     erased: "Erased", close: "Close",
+    rateSuccess: "Anonymization success", rateFallback: "Fallback usage",
+    rateFailure: "Import failure", allTime: "All time", last24h: "Last 24 h",
+    last100: "Last 100 imports",
   },
   de: {
     tagline: "Endoskopie-Videos, anonymisiert über eine protokollierte Fallback-Kette.",
@@ -33,6 +36,9 @@ const TEXTS = {
     undecided: "Offen", awaiting_review: "Wartet auf Prüfung", released: "Freigegeben",
     rejected: "Abgelehnt", quarantined: "Quarantäne, entscheiden", retained: "Aufbewahrt",
     erased: "Gelöscht", close: "Schließen",
+    rateSuccess: "Anonymisierungserfolg", rateFallback: "Fallback-Nutzung",
+    rateFailure: "Importfehler", allTime: "Gesamt", last24h: "Letzte 24 h",
+    last100: "Letzte 100 Importe",
   },
 };
 
