@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
@@ -31,16 +32,17 @@ def retention(
     services.catch_up()
     now = datetime.now(UTC)
     data = services.settings.data_dir
-    due = [
-        record
-        for record in services.projections.releases.overdue(now - timedelta(days=days))
-        if any(data.glob(f"raw/{record.video_id}.*")) or any(
-            data.glob(f"quarantine/{record.video_id}.*"))
-    ]  # fmt: skip
+    overdue = services.projections.releases.overdue(now - timedelta(days=days))
+    due = [r for r in overdue if _has_raw_files(data, r.video_id)]
     busy = False
     for record in due:
-        row = {"video_id": record.video_id, "imported_at": record.imported_at,
-               "level": record.level, "release": record.release, "erased": False}  # fmt: skip
+        row = {
+            "video_id": record.video_id,
+            "imported_at": record.imported_at,
+            "level": record.level,
+            "release": record.release,
+            "erased": False,
+        }
         if apply:
             try:
                 services.eraser.erase(UUID(record.video_id), f"retention: {days:g} days")
@@ -57,3 +59,8 @@ def retention(
         verb = "erased" if apply else "overdue (run with --apply to erase)"
         typer.echo(f"retention {days:g} days: {len(due)} video(s) {verb}")
     raise typer.Exit(1 if busy else 0)
+
+
+def _has_raw_files(data: Path, video_id: str) -> bool:
+    """Whether the video's original or a quarantined raw copy is still on disk."""
+    return any(data.glob(f"raw/{video_id}.*")) or any(data.glob(f"quarantine/{video_id}.*"))
