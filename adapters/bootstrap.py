@@ -6,8 +6,10 @@ Nothing connects to a database or a server at import time; everything happens in
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import psycopg
@@ -18,7 +20,9 @@ from adapters.masking.masker import OnProgress, OpenCVMasker
 from adapters.settings import Settings
 from adapters.storage.digests import StoredFileDigests
 from adapters.storage.files import FileStore
-from adapters.storage.keys import cipher_key
+from adapters.storage.keycheck import open_checked_library
+from adapters.storage.keys import configured_key, new_key, save_key
+from adapters.storage.processes import LocalProcesses
 from adapters.storage.vault import KeyFileVault
 from adapters.video.probe import OpenCVProbe
 from domain.application import VideoLibrary
@@ -50,15 +54,18 @@ class Services:
         return self.projections.catch_up(self.library)
 
 
-def event_store_env(settings: Settings) -> dict[str, str]:
+def event_store_env(settings: Settings, key: str | None = None) -> dict[str, str]:
     """Eventsourcing's configuration: AES-encrypted, compressed events.
 
     In SQLite (the data dir's ``events.sqlite``, the default) or in PostgreSQL
-    (``ENDOVEIL_EVENT_STORE=postgresql://...``); the views live beside the events.
+    (``ENDOVEIL_EVENT_STORE=postgresql://...``); the views live beside the events. Without
+    ``key``, the configured key (made if there is none: tools and tests; ``build`` checks it).
     """
+    data_dir = settings.data_dir
+    key = key or configured_key(data_dir, settings.cipher_key) or save_key(data_dir, new_key())
     env = {
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
-        "CIPHER_KEY": cipher_key(settings.data_dir, settings.cipher_key),
+        "CIPHER_KEY": key,
         "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
     }
     if settings.event_store == "sqlite":
@@ -102,6 +109,15 @@ def _creating_tables(settings: Settings) -> Iterator[None]:
         yield
 
 
+def _create_private(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use 0644 less the umask).
+
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode, so they are private too.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def circuit_of(settings: Settings) -> CircuitBreaker:
     """The Ollama circuit breaker persisted in the data dir."""
     return CircuitBreaker(
@@ -123,9 +139,13 @@ def build(
 
     ``on_progress(video_id, frames_done, frames_total)`` follows level 2's encoding.
     """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if settings.event_store == "sqlite":
+        _create_private(settings.event_store_path)
     with _creating_tables(settings):
-        library = VideoLibrary(env=event_store_env(settings))
+        library = open_checked_library(
+            settings.data_dir, settings.cipher_key, lambda key: event_store_env(settings, key)
+        )
         projections = Projections.open(library)
     store = FileStore(settings.data_dir)
     cleaner = cleaner or OllamaFrameCleaner(
@@ -149,6 +169,8 @@ def build(
         vault=vault,
         on_archived=desk.after_archive,
     )
-    importer = Importer(library, chain, store, OpenCVProbe(), settings.lease_seconds)
+    importer = Importer(
+        library, chain, store, OpenCVProbe(), settings.lease_seconds, LocalProcesses()
+    )
     eraser = Eraser(library, store, vault)
     return Services(settings, library, store, chain, importer, projections, vault, eraser, desk)

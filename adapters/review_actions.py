@@ -26,7 +26,7 @@ def carry_out(
     return {
         "video_id": str(video_id),
         "decision": decision.value,
-        "release": video.release.value,
+        "release": video.release_state.value,
         "reviewer": reviewer,
         "level": video.level.value if video.level else None,
         "state": video.state.value,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import cast
 from uuid import UUID
@@ -73,14 +73,25 @@ class VideoLibrary(Application[UUID]):
         self._save_as(video, run_id)
         return video
 
-    def claim(self, video_id: UUID, run_id: str, lease_seconds: float) -> Video:
+    def claim(
+        self,
+        video_id: UUID,
+        run_id: str,
+        lease_seconds: float,
+        where: tuple[str, int] | None = None,
+        holder_gone: Callable[[Video], bool] | None = None,
+    ) -> Video:
         """Claim a video for ``run_id`` (optimistic concurrency: one of racing claims wins).
+
+        ``where`` is the run's host and pid; ``holder_gone(video)`` says whether the process
+        of the current claim is known to be gone (then it is taken over at once).
 
         Raises:
             ClaimHeld: another run holds a live claim, or won the race to claim it.
         """
         video = self.get(video_id)
-        video.claim(run_id, datetime.now(UTC), lease_seconds)
+        gone = holder_gone is not None and holder_gone(video)
+        video.claim(run_id, datetime.now(UTC), lease_seconds, where, gone)
         self._save_unless_raced(video)
         return video
 
@@ -96,6 +107,22 @@ class VideoLibrary(Application[UUID]):
         video = self.get(video_id)
         video.renew(run_id)
         self._save_as(video, run_id)
+
+    def refuse_reimport(self, video_id: UUID, reason: str, detail: str) -> Video:
+        """Record that an erased video's bytes came in again and were refused."""
+        video = self.get(video_id)
+        video.refuse_reimport(reason, detail)
+        self.save(video)
+        return video
+
+    def release(self, video_id: UUID, run_id: str, reason: str, detail: str) -> None:
+        """Give up ``run_id``'s claim (an interrupted run); a claim already lost stays lost."""
+        video = self.get(video_id)
+        try:
+            video.release(run_id, reason, detail)
+            self._save_as(video, run_id)
+        except ClaimLost:
+            return  # another run took the video meanwhile: nothing of ours to release
 
     def _save_unless_raced(self, video: Video) -> None:
         """Save; a concurrent write to the stream (a claim racing this one) is ``ClaimHeld``."""

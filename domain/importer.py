@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID, uuid4
@@ -9,11 +10,13 @@ from uuid import UUID, uuid4
 from domain.application import VideoLibrary
 from domain.errors import ClaimHeld, ClaimLost, InputRejected, TransitionNotAllowed
 from domain.pipeline import FallbackChain
-from domain.ports import VideoProbe, VideoStore
+from domain.ports import Processes, VideoProbe, VideoStore
 from domain.reasons import Reason
 from domain.rulebook import TERMINAL_STATES, Command, Level, State
 from domain.steps import Step
-from domain.video import Video
+from domain.video import Video, video_id_for
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,14 @@ class Importer:
         store: VideoStore,
         probe: VideoProbe,
         lease_seconds: float = 300.0,
+        processes: Processes | None = None,
     ) -> None:
         self._library = library
         self._chain = chain
         self._store = store
         self._probe = probe
         self._lease_seconds = lease_seconds
+        self._processes = processes
 
     def import_file(self, source: str) -> ImportReport:
         """Import one file; bad input becomes a report, never an exception."""
@@ -101,17 +106,31 @@ class Importer:
     def enqueue(self, source: str, then_process: bool = False) -> ImportReport:
         """Take a file in and record it as received (for workers), or also process it."""
         try:
-            received = self._store.receive(source)
+            received = self._store.receive(source, admit=self._not_erased)
         except InputRejected as rejected:
             return ImportReport(
                 source, None, None, False, None, None, rejected.reason, rejected.detail
             )
+        if not received.kept:
+            return self._refuse_erased(source, video_id_for(received.sha256))
         video_id, created = self._library.register(
             received.sha256, received.size, received.original
         )
         if then_process:
             return self.process(source, video_id, duplicate=not created)
         return ImportReport.of(source, self._library.get(video_id), duplicate=not created)
+
+    def _not_erased(self, sha256: str) -> bool:
+        video_id = video_id_for(sha256)
+        return not (self._library.exists(video_id) and self._library.get(video_id).erased)
+
+    def _refuse_erased(self, source: str, video_id: UUID) -> ImportReport:
+        """An erased video stays erased: its bytes were not kept, and the history says so."""
+        reason = Reason.ERASED_VIDEO
+        detail = reason.sentence
+        self._library.refuse_reimport(video_id, reason, detail)
+        log.info("video %s: re-import of an erased video refused", video_id)
+        return ImportReport(source, video_id, None, False, None, None, reason, detail, True)
 
     def resume(self, video_ids: Iterable[UUID]) -> list[ImportReport]:
         """Finish every listed video that is not archived or failed and not being worked on."""
@@ -128,21 +147,41 @@ class Importer:
         if video.state in TERMINAL_STATES:
             return ImportReport.of(source, video, duplicate=duplicate)
         run_id = uuid4().hex
+        processes = self._processes
+        where = (processes.host, processes.pid) if processes else None
         try:
-            video = self._library.claim(video_id, run_id, self._lease_seconds)
+            video = self._library.claim(
+                video_id, run_id, self._lease_seconds, where, holder_gone=self._holder_gone
+            )
         except ClaimHeld:
             return ImportReport.of(source, self._library.get(video_id), duplicate, in_progress=True)
         except TransitionNotAllowed:  # another run finished (or erased) it since we looked
             return ImportReport.of(source, self._library.get(video_id), duplicate=duplicate)
         self._store.discard_partials(str(video_id))  # left by a run that died
         try:
-            if video.state is State.RECEIVED:
-                probe = self._probe.probe(self._store.locate(video.original))
-                if not probe.readable:
-                    step = Step(probe.reason or Reason.NOT_A_VIDEO, probe.detail)
-                    video = self._library.apply(video_id, Command.FAIL, step, run_id)
-                    return ImportReport.of(source, video, duplicate=duplicate)
-            video = self._chain.run(video_id, run_id, self._lease_seconds)
+            video = self._run_claimed(video, run_id)
         except ClaimLost:
             return ImportReport.of(source, self._library.get(video_id), duplicate, in_progress=True)
+        except BaseException:  # Ctrl-C, a crash: give the claim back so a resume need not wait
+            self._release(video_id, run_id)
+            raise
         return ImportReport.of(source, video, duplicate=duplicate)
+
+    def _run_claimed(self, video: Video, run_id: str) -> Video:
+        if video.state is State.RECEIVED:
+            probe = self._probe.probe(self._store.locate(video.original))
+            if not probe.readable:
+                step = Step(probe.reason or Reason.NOT_A_VIDEO, probe.detail)
+                return self._library.apply(video.id, Command.FAIL, step, run_id)
+        return self._chain.run(video.id, run_id, self._lease_seconds)
+
+    def _holder_gone(self, video: Video) -> bool:
+        host, pid = video.claimed_at
+        return self._processes is not None and self._processes.gone(host, pid)
+
+    def _release(self, video_id: UUID, run_id: str) -> None:
+        reason = Reason.RUN_INTERRUPTED
+        try:
+            self._library.release(video_id, run_id, reason, reason.sentence)
+        except Exception:  # e.g. the store is gone too: the lease will lapse instead
+            log.warning("video %s: the interrupted run could not release its claim", video_id)

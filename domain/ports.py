@@ -6,6 +6,7 @@ plain strings so that the domain knows no filesystem layout.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -108,6 +109,28 @@ class VideoProbe(Protocol):
         ...
 
 
+class Processes(Protocol):
+    """Which process this is, and whether the process behind a claim is gone.
+
+    A run records its host and pid in its claim; a run of this host whose process no longer
+    exists (killed, crashed) is taken over at once instead of after its whole lease.
+    """
+
+    @property
+    def host(self) -> str:
+        """The name of the host the process runs on."""
+        ...
+
+    @property
+    def pid(self) -> int:
+        """The pid of the running process."""
+        ...
+
+    def gone(self, host: str | None, pid: int | None) -> bool:
+        """True only for a process of this host that no longer runs (unknown: False)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Received:
     """An input file taken in: its content hash, its size and where the original is kept."""
@@ -115,6 +138,8 @@ class Received:
     sha256: str
     size: int
     original: str
+    #: False when ``admit`` refused the bytes: nothing was kept (``original`` is then "").
+    kept: bool = True
 
 
 class VideoStore(Protocol):
@@ -124,8 +149,11 @@ class VideoStore(Protocol):
     events never hold a machine's absolute paths or an input's file name.
     """
 
-    def receive(self, source: str) -> Received:
+    def receive(self, source: str, admit: Callable[[str], bool] | None = None) -> Received:
         """Hash ``source`` in a stream and keep an unmodified copy of it as the original.
+
+        With ``admit``, the copy is kept only if ``admit(sha256)`` is true once the hash is
+        known (the bytes of an erased video are not): ``Received.kept`` says which.
 
         Raises:
             InputRejected: the path is missing, a directory or unreadable.

@@ -25,6 +25,8 @@ class Reason(StrEnum):
     CLAIMED = "claimed"
     LEASE_RENEWED = "lease_renewed"
     ERASED = "erased"
+    ERASED_VIDEO = "erased_video"
+    RUN_INTERRUPTED = "run_interrupted"
     # Outputs
     FRAME_CLEANED = "frame_cleaned"
     MASKED = "masked"
@@ -68,6 +70,7 @@ class Reason(StrEnum):
     ERASE_DECIDED = "erase_decided"
     MEDIA_SERVED = "media_served"
     EXPORTED = "exported"
+    FILE_NAME_TOO_LONG = "file_name_too_long"
 
     @property
     def sentence(self) -> str:
@@ -83,6 +86,8 @@ SENTENCES: Final[dict[Reason, str]] = {
     Reason.CLAIMED: "A run claimed the video.",
     Reason.LEASE_RENEWED: "The run working on the video is still alive.",
     Reason.ERASED: "The patient metadata was shredded and the unanonymized files deleted.",
+    Reason.ERASED_VIDEO: "This video was erased; its bytes were refused and nothing was kept.",
+    Reason.RUN_INTERRUPTED: "The run was interrupted before it finished; its claim was released.",
     Reason.FRAME_CLEANED: "Level 1 found the patient text and masked it.",
     Reason.MASKED: "Everything outside the endoscope image was masked.",
     Reason.RAW_COPY_QUARANTINED: "No level could anonymize the video; the raw copy is "
@@ -122,6 +127,7 @@ SENTENCES: Final[dict[Reason, str]] = {
     Reason.ERASE_DECIDED: "A reviewer decided to erase the unanonymized files.",
     Reason.MEDIA_SERVED: "An unanonymized file of the video was sent to someone.",
     Reason.EXPORTED: "The released output was copied out in an export.",
+    Reason.FILE_NAME_TOO_LONG: "The file name is too long to claim; the file was not imported.",
 }
 
 

@@ -84,10 +84,12 @@ class ReleaseDesk:
         )
 
     def _policy_decision(self, video: Video) -> tuple[Decision, str] | None:
-        if video.state is not State.ARCHIVED or video.release is not Release.UNDECIDED:
+        if video.state is not State.ARCHIVED or video.release_state is not Release.UNDECIDED:
             return None
         if video.level is Level.RAW_COPIED:
-            return None  # quarantined from its archive on (``Video.release``): a human decides
+            return (
+                None  # quarantined from its archive on (``Video.release_state``): a human decides
+            )
         sha = self._sha(video)
         if sha is None:
             return Decision.HOLD, "The output file is missing: it cannot be released."

@@ -139,7 +139,7 @@ def check_decision(video: Video, decision: str, reason: str) -> None:
     allowed = FOR_RAW_COPIES if raw else FOR_ANONYMIZED
     if decision not in allowed:
         kind = "raw copy" if video.level is Level.RAW_COPIED else "anonymized output"
-        raise TransitionNotAllowed(decision, f"{video.release.value} {kind}")
+        raise TransitionNotAllowed(decision, f"{video.release_state.value} {kind}")
     if decision in HUMAN_DECISIONS and not reason.strip():
         raise TransitionNotAllowed(decision, "without a written reason")
-    next_release(decision, video.release)
+    next_release(decision, video.release_state)

@@ -97,11 +97,15 @@ class Video(Aggregate):
         run_id: str
         lease_seconds: float
         taken_over_from: str | None
+        # Where the run is (claims stored before they existed replay without them).
+        host: str | None = None
+        pid: int | None = None
 
         def apply(self, aggregate: Any) -> None:
             """Record the claimant."""
             aggregate.claimed_by = self.run_id
             aggregate.lease_seconds = self.lease_seconds
+            aggregate.claimed_at = (self.host, self.pid)
 
     class LeaseRenewed(Aggregate.Event):
         """The claimant is still at work (a heartbeat during a long level)."""
@@ -135,7 +139,7 @@ class Video(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             """Move the release state as the review rulebook says."""
-            release = next_release(self.decision, aggregate.release)
+            release = next_release(self.decision, aggregate.release_state)
             aggregate.release_run = self.run
             aggregate.release_decision = release
             if release is Release.RELEASED:
@@ -163,7 +167,7 @@ class Video(Aggregate):
             """Nothing changes: the event is the record."""
 
     @property
-    def release(self) -> Release:
+    def release_state(self) -> Release:
         """Whether this run's output may leave; ``undecided`` until decided on this run."""
         if self.state is not State.ARCHIVED:
             return Release.UNDECIDED
@@ -192,10 +196,32 @@ class Video(Aggregate):
         Raises:
             TransitionNotAllowed: the output is not released, or not the released bytes.
         """
-        if self.release is not Release.RELEASED or sha256 != getattr(self, "released_sha256", 0):
-            raise TransitionNotAllowed("export", self.release.value)
+        if self.release_state is not Release.RELEASED or sha256 != getattr(
+            self, "released_sha256", 0
+        ):
+            raise TransitionNotAllowed("export", self.release_state.value)
         self.trigger_event(self.Exported, export_id=export_id, output_sha256=sha256,
                            exporter=exporter)  # fmt: skip
+
+    class ReimportRefused(Aggregate.Event):
+        """The bytes of an erased video were imported again and refused: nothing was kept."""
+
+        reason: str
+        detail: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing changes: the video stays erased."""
+
+    class ClaimReleased(Aggregate.Event):
+        """A run stopped before finishing (interrupted) and gave up its claim at once."""
+
+        run_id: str
+        reason: str
+        detail: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Any run may now take the video (``resume``), without waiting for the lease."""
+            aggregate.claimed_by = None
 
     @staticmethod
     def create_id(sha256: str) -> UUID:
@@ -216,6 +242,7 @@ class Video(Aggregate):
         self.detail = Reason.RECEIVED.sentence
         self.runs = 0
         self.claimed_by: str | None = None
+        self.claimed_at: tuple[str | None, int | None] = (None, None)  # host, pid
         self.lease_seconds = 0.0
         self.erased = False
 
@@ -225,8 +252,23 @@ class Video(Aggregate):
             return None
         return self.modified_on + timedelta(seconds=self.lease_seconds)
 
-    def claim(self, run_id: str, now: datetime, lease_seconds: float) -> None:
+    def claim(
+        self,
+        run_id: str,
+        now: datetime,
+        lease_seconds: float,
+        where: tuple[str, int] | None = None,
+        holder_gone: bool = False,
+    ) -> None:
         """Take the video for ``run_id``; a lapsed claim of another run is taken over.
+
+        Args:
+            run_id: the claiming run.
+            now: the time the lease is compared with.
+            lease_seconds: the new claim's lease.
+            where: the claiming run's host and pid.
+            holder_gone: the current claimant's process is known to be gone (taken over
+                at once, whatever its lease says).
 
         Raises:
             ClaimHeld: another run holds a live claim.
@@ -235,11 +277,18 @@ class Video(Aggregate):
         if self.state in TERMINAL_STATES or self.erased:
             raise TransitionNotAllowed("claim", "erased" if self.erased else self.state.value)
         expires = self.lease_expires()
-        if self.claimed_by not in (None, run_id) and expires is not None and now < expires:
+        held = self.claimed_by not in (None, run_id) and expires is not None and now < expires
+        if held and not holder_gone:
             raise ClaimHeld(str(self.id), expires)
         taken_over = self.claimed_by if self.claimed_by != run_id else None
+        host, pid = where or (None, None)
         self.trigger_event(
-            self.Claimed, run_id=run_id, lease_seconds=lease_seconds, taken_over_from=taken_over
+            self.Claimed,
+            run_id=run_id,
+            lease_seconds=lease_seconds,
+            taken_over_from=taken_over,
+            host=host,
+            pid=pid,
         )
 
     def erase(self, reason: str, now: datetime) -> None:
@@ -252,6 +301,25 @@ class Video(Aggregate):
         if expires is not None and now < expires:
             raise ClaimHeld(str(self.id), expires)
         self.trigger_event(self.Erased, reason=reason)
+
+    def refuse_reimport(self, reason: str, detail: str) -> None:
+        """Record that the bytes of this erased video came in again and were not kept.
+
+        Raises:
+            TransitionNotAllowed: the video was not erased (its bytes are welcome).
+        """
+        if not self.erased:
+            raise TransitionNotAllowed("refuse_reimport", self.state.value)
+        self.trigger_event(self.ReimportRefused, reason=reason, detail=detail)
+
+    def release(self, run_id: str, reason: str, detail: str) -> None:
+        """Give up ``run_id``'s claim now (an interrupted run), so nobody waits for its lease.
+
+        Raises:
+            ClaimLost: the claim is no longer ``run_id``'s.
+        """
+        self._check_claim(run_id)
+        self.trigger_event(self.ClaimReleased, run_id=run_id, reason=reason, detail=detail)
 
     def renew(self, run_id: str) -> None:
         """Renew the lease of ``run_id``'s claim.
@@ -355,4 +423,6 @@ VideoEvent = (
     | Video.Reviewed
     | Video.MediaServed
     | Video.Exported
+    | Video.ReimportRefused
+    | Video.ClaimReleased
 )

@@ -78,6 +78,19 @@ def _erased(event: Video.Erased, story: _Story) -> None:
 
 
 @_tell.register
+def _reimport_refused(event: Video.ReimportRefused, story: _Story) -> None:
+    story.lines.append(
+        f"At {_when(event)} the same bytes were imported again and refused ({event.reason}): "
+        "the video stays erased, nothing was kept."
+    )
+
+
+@_tell.register
+def _claim_released(event: Video.ClaimReleased, story: _Story) -> None:
+    story.lines.append(f"  At {_when(event)} the run was interrupted and released its claim.")
+
+
+@_tell.register
 def _run_started(
     event: Video.CleaningStarted | Video.ReprocessRequested | Video.RetryRequested, story: _Story
 ) -> None:

@@ -113,19 +113,34 @@ def _percent(rate: Rate) -> str:
 
 
 def _csv(report: ComplianceReport) -> str:
+    """One table, one row per video: what a spreadsheet or ``csv.DictReader`` expects.
+
+    The summary and the metric statuses are another table (:func:`summary_csv`), and in JSON.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIELDS)
     writer.writerows([row[field] for field in FIELDS] for row in report.rows)
-    writer.writerow([])
+    return out.getvalue()
+
+
+def summary_csv(report: ComplianceReport) -> str:
+    """The period, the summary counts and the metric statuses as a table of their own."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["summary", "value", "status"])
     writer.writerow(["period", f"{report.start.isoformat()} to {report.end.isoformat()}", ""])
     writer.writerows([key, value, ""] for key, value in report.summary.items())
     writer.writerows([n, _percent(r), r.status] for n, r in _rates(report.metrics).items())
-    if report.exports:
-        writer.writerow([])
-        writer.writerow(EXPORT_FIELDS)
-        writer.writerows([e[f] for f in EXPORT_FIELDS] for e in report.exports)
+    return out.getvalue()
+
+
+def exports_csv(report: ComplianceReport) -> str:
+    """The period's exports, one row per video exported, as a table of their own."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_FIELDS)
+    writer.writerows([e[f] for f in EXPORT_FIELDS] for e in report.exports)
     return out.getvalue()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from domain.errors import InputRejected
@@ -59,11 +60,13 @@ class FakeStore:
     quarantine_error: OSError | None = None
     discarded: list[str] = field(default_factory=list)
 
-    def receive(self, source: str) -> Received:
+    def receive(self, source: str, admit: Callable[[str], bool] | None = None) -> Received:
         if source not in self.inputs:
             raise InputRejected("missing_file", "no such file")
         content = self.inputs[source]
         sha = hashlib.sha256(content).hexdigest()
+        if admit is not None and not admit(sha):
+            return Received(sha, len(content), "", kept=False)
         return Received(sha, len(content), f"raw/{sha}.mp4")
 
     def locate(self, location: str) -> str:
@@ -86,3 +89,15 @@ class FakeStore:
             raise self.quarantine_error
         self.quarantined.append(video_id)
         return f"quarantine/{video_id}.NOT-ANONYMIZED.mp4"
+
+
+@dataclass
+class FakeProcesses:
+    """The ``Processes`` port over a set of pids known to be gone on host ``here``."""
+
+    host: str = "here"
+    pid: int = 100
+    dead: set[int] = field(default_factory=set)
+
+    def gone(self, host: str | None, pid: int | None) -> bool:
+        return host == self.host and pid in self.dead

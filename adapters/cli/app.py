@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import re
 import sqlite3
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +17,7 @@ from adapters import logs
 from adapters.bootstrap import Services, build
 from adapters.masking.masker import OnProgress
 from adapters.settings import Settings
+from adapters.storage.keys import StartRefused
 from domain.errors import VideoNotFound
 from domain.video import VideoEvent
 
@@ -23,6 +26,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 class Context:
     """What the global options decided, built lazily so ``--help`` touches nothing."""
+
+    #: The context of the command running in this process (for the top-level error handler).
+    current: Context | None = None
 
     def __init__(self, data_dir: Path | None, verbose: bool) -> None:
         self.settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
@@ -37,6 +43,9 @@ class Context:
             try:
                 logs.configure(self.settings.data_dir, self.verbose, self.settings.log_format)
                 self._services = build(self.settings, on_progress=self.on_progress)
+            except StartRefused as refused:
+                typer.echo(f"endoveil: {refused}", err=True)
+                raise typer.Exit(2) from None
             except (OSError, sqlite3.Error, OperationalError) as error:
                 cause = _unwritable_cause(error)
                 if cause is None:
@@ -74,15 +83,41 @@ def main_options(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also log to stderr.")] = False,
 ) -> None:
     """endoveil: import endoscopy videos and anonymize them, with an audited fallback chain."""
-    ctx.obj = Context(data_dir, verbose)
+    ctx.obj = Context.current = Context(data_dir, verbose)
 
 
-def _parse_id(text: str) -> UUID:
-    try:
+def _parse_id(text: str, ctx: typer.Context | None = None) -> UUID:
+    """A full video id, or (with ``ctx``) the unique video whose id starts with ``text``.
+
+    The page and ``status`` show the first 8 characters of an id; those are enough here,
+    unless two videos share them (then the command refuses and asks for more).
+    """
+    with contextlib.suppress(ValueError):
         return UUID(text)
-    except ValueError:
-        typer.echo(f"endoveil: {text!r} is not a video id", err=True)
-        raise typer.Exit(2) from None
+    prefix = text.strip().lower()
+    if ctx is None or not _ID_PREFIX.fullmatch(prefix):
+        typer.echo(
+            f"endoveil: {text!r} is not a video id (give the id or its first 8 characters)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    matches = []
+    for video_id in _context(ctx).services.library.video_ids():
+        if str(video_id).startswith(prefix):
+            matches.append(video_id)
+            if len(matches) > 1:
+                typer.echo(
+                    f"endoveil: {text!r} is the start of several video ids; give more of it",
+                    err=True,
+                )
+                raise typer.Exit(2)
+    if not matches:
+        typer.echo(f"endoveil: no video with an id starting {prefix!r}", err=True)
+        raise typer.Exit(1)
+    return matches[0]
+
+
+_ID_PREFIX = re.compile(r"[0-9a-f]{8}(-[0-9a-f-]{0,27})?")
 
 
 def _history(ctx: typer.Context, video_id: UUID) -> list[VideoEvent]:

@@ -79,7 +79,7 @@ def reprocess(
     services = _context(ctx).services
     reprocessor = Reprocessor(services.library, services.chain)
     ids: list[UUID] = (
-        reprocessor.degraded() if degraded else [_parse_id(v) for v in video_ids or []]
+        reprocessor.degraded() if degraded else [_parse_id(v, ctx) for v in video_ids or []]
     )
     if not ids and not as_json:
         typer.echo("No degraded videos to reprocess.")

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import os
 import sys
+from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
 import typer
 
 from adapters.bootstrap import Services
-from adapters.cli.app import _context, _history, _parse_id, app
+from adapters.cli.app import Context, _context, _history, _parse_id, app
+from adapters.cli.failures import describe
 from adapters.cli.level1_commands import (
     circuit_line,  # also registers the circuit and reprocess commands
 )
 from adapters.cli.progress import MaskingProgress
 from adapters.cli.text import audit_lines, event_line, import_json, import_line, status_line
-from domain.errors import ClaimHeld, VideoNotFound
 from domain.importer import ImportReport
 from domain.review import review_mermaid
 from domain.rulebook import mermaid
@@ -79,33 +82,6 @@ def resume(
 
 
 @app.command()
-def erase(
-    ctx: typer.Context,
-    video_id: Annotated[str, typer.Argument(help="The video to erase.")],
-    reason: Annotated[
-        str, typer.Option(help="Why: a request reference, never patient data.")
-    ] = "erasure requested",
-) -> None:
-    """Crypto-shred a video's patient metadata and delete its raw and quarantined files."""
-    services = _context(ctx).services
-    vid = _parse_id(video_id)
-    try:
-        done = services.eraser.erase(vid, reason)
-    except VideoNotFound as missing:
-        typer.echo(f"endoveil: {missing}", err=True)
-        raise typer.Exit(1) from None
-    except ClaimHeld:
-        typer.echo(f"endoveil: video {vid} is being processed; erase it when it is done", err=True)
-        raise typer.Exit(1) from None
-    services.catch_up()
-    again = " (already erased; leftovers removed)" if done.already_erased else ""
-    typer.echo(
-        f"{vid} erased{again}: metadata key {'shredded' if done.key_shredded else 'absent'}, "
-        f"{len(done.files_deleted)} file(s) deleted; the audit trail keeps the erasure."
-    )
-
-
-@app.command()
 def status(
     ctx: typer.Context,
     video_id: Annotated[str | None, typer.Argument(help="One video id; all when omitted.")] = None,
@@ -118,7 +94,7 @@ def status(
     services = _context(ctx).services
     services.catch_up()
     if video_id:
-        one = services.projections.videos.get(str(_parse_id(video_id)))
+        one = services.projections.videos.get(str(_parse_id(video_id, ctx)))
         if one is None:
             typer.echo(f"endoveil: no video with id {video_id}", err=True)
             raise typer.Exit(1)
@@ -143,7 +119,7 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Why a video is (not) anonymized in plain words, then every event in order."""
-    vid = _parse_id(video_id)
+    vid = _parse_id(video_id, ctx)
     events = _history(ctx, vid)
     story = explain(str(vid), events)
     lines = audit_lines(events)
@@ -178,6 +154,7 @@ def main() -> None:
     from adapters.cli import (  # noqa: F401
         backup_commands,
         canary_command,
+        erase_command,
         export_commands,
         report_commands,
         retention_command,
@@ -186,7 +163,16 @@ def main() -> None:
         worker_command,
     )
 
-    app(prog_name="endoveil")
+    logging.raiseExceptions = False  # a log write failing (disk full) must not print a traceback
+    os.umask(0o077)  # the data dir is private whatever the caller's umask (ffmpeg inherits it)
+    try:
+        app(prog_name="endoveil")
+    except Exception as error:  # the last line of defence: one line, never a traceback
+        context = Context.current
+        data_dir = context.settings.data_dir if context else Path("endoveil-data")
+        line, code = describe(error, data_dir)
+        typer.echo(f"endoveil: {line}", err=True)
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from adapters.cli.text import audit_lines, event_line, metrics_lines
 from projections.follow import watch_log
 from projections.metrics import as_json as metrics_json
 from projections.replay import rebuild_and_compare
-from projections.report import FORMATS, build_report, render
+from projections.report import FORMATS, build_report, exports_csv, render, summary_csv
 from projections.status import fold
 
 
@@ -70,9 +70,16 @@ def report(
     text = render(built, fmt)
     if output is None:
         typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output}")
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}")
+    if fmt == "csv":  # the CSV is one table of videos; its summary is a table of its own
+        summary = output.with_name(f"{output.stem}.summary.csv")
+        summary.write_text(summary_csv(built), encoding="utf-8")
+        typer.echo(f"wrote {summary}")
+        exports = output.with_name(f"{output.stem}.exports.csv")
+        exports.write_text(exports_csv(built), encoding="utf-8")
+        typer.echo(f"wrote {exports}")
 
 
 @app.command()
@@ -83,7 +90,7 @@ def replay(
     """Rebuild every view from position 0 and compare, or re-derive one video from its events."""
     services = _context(ctx).services
     if video_id:
-        vid = _parse_id(video_id)
+        vid = _parse_id(video_id, ctx)
         events = _history(ctx, vid)
         derived = fold(str(vid), events)
         services.catch_up()

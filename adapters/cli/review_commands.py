@@ -60,7 +60,7 @@ def review(
             "and a --reason", err=True,
         )  # fmt: skip
         raise typer.Exit(2)
-    vid = _parse_id(video_id)
+    vid = _parse_id(video_id, ctx)  # the 8-character prefix the page shows is enough
     try:
         result = carry_out(services, vid, _FLAGS[chosen[0]], reason, cli_reviewer(reviewer))
     except (DomainError, ClaimHeld) as refused:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -77,6 +78,7 @@ def watch(
         done=done,
         failed=failed,
         after_import=lambda: _catch_up_quietly(services),
+        finish=lambda path, video_id: services.importer.process(path, video_id, duplicate=True),
     )
     _catch_up_quietly(services)  # first finish what an interrupted run left (issue 8)
     unfinished = [UUID(video_id) for video_id in services.projections.videos.unfinished()]
@@ -84,7 +86,11 @@ def watch(
         log.info("video %s resumed on start: %s", report.video_id, report.reason)
     if once:
         watcher.recover_orphans()
-        handled, _ = watcher.scan_once()
+        handled, wait = watcher.scan_once()
+        while wait is not None:  # files seen for the first time are stable only once seen again
+            time.sleep(wait)
+            more, wait = watcher.scan_once()
+            handled += more
         typer.echo(f"endoveil: {len(handled)} file(s) handled")
         raise typer.Exit(1 if any(h.destination.parent == watcher.failed for h in handled) else 0)
     stop = threading.Event()

@@ -107,6 +107,16 @@ def _erased(event: Video.Erased) -> tuple[str, str]:
     return Reason.ERASED, detail
 
 
+@_why.register
+def _reimport_refused(event: Video.ReimportRefused) -> tuple[str, str]:
+    return event.reason, event.detail
+
+
+@_why.register
+def _claim_released(event: Video.ClaimReleased) -> tuple[str, str]:
+    return event.reason, event.detail
+
+
 def audit_lines(events: Iterable[VideoEvent]) -> list[dict[str, Any]]:
     """Every event in order with the state it led to, its reason code and that code's sentence."""
     state = State.RECEIVED

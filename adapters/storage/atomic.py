@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 _CHUNK = 1 << 20
+#: Modes of everything endoveil creates in the data dir: it holds patient videos.
+PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 
 
 def temp_path_for(target: Path) -> Path:
@@ -26,8 +28,13 @@ def fsync_dir(directory: Path) -> None:
 
 
 def publish(temp: Path, target: Path) -> None:
-    """Fsync ``temp``, rename it onto ``target``, fsync the directory."""
+    """Fsync ``temp``, make it private (0600), rename it onto ``target``, fsync the directory.
+
+    Whoever wrote ``temp`` (this process, ffmpeg) created it under some umask; what is
+    published in the data dir is readable by its owner only, whatever that umask was.
+    """
     with open(temp, "rb+") as handle:
+        os.fchmod(handle.fileno(), PRIVATE_FILE)
         os.fsync(handle.fileno())
     os.replace(temp, target)
     fsync_dir(target.parent)
@@ -39,13 +46,23 @@ def atomic_target(target: Path) -> Iterator[Path]:
 
     On any exception the temp file is removed, so no partial output is ever visible.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dirs(target.parent)
     temp = temp_path_for(target)
     try:
         yield temp
         publish(temp, target)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def private_dirs(folder: Path) -> None:
+    """Create ``folder`` (and missing parents) with mode 0700, whatever the umask."""
+    if folder.is_dir():
+        return
+    private_dirs(folder.parent)
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=PRIVATE_DIR)
+        os.chmod(folder, PRIVATE_DIR)  # mkdir's mode is masked by the umask; 0700 is meant
 
 
 def copy_atomically(source: Path, target: Path) -> None:

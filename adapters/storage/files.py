@@ -13,9 +13,17 @@ import re
 import socket
 import stat
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-from adapters.storage.atomic import copy_atomically, fsync_dir, pid_alive, publish
+from adapters.storage.atomic import (
+    PRIVATE_FILE,
+    copy_atomically,
+    fsync_dir,
+    pid_alive,
+    private_dirs,
+    publish,
+)
 from domain.errors import InputRejected
 from domain.ports import Received
 from domain.reasons import Reason
@@ -32,25 +40,29 @@ class FileStore:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
 
-    def receive(self, source: str) -> Received:
+    def receive(self, source: str, admit: Callable[[str], bool] | None = None) -> Received:
         """Hash ``source`` while copying it to ``raw/``, in one streaming pass.
 
-        The input is only read, never modified, moved or deleted.
+        The input is only read, never modified, moved or deleted. Bytes ``admit`` refuses
+        (an erased video's) are discarded before they are ever published in ``raw/``.
         """
         path = Path(source)
         _check_importable(path)
         raw = self.data_dir / "raw"
-        raw.mkdir(parents=True, exist_ok=True)
+        private_dirs(raw)
         # Named by host and pid: on shared storage only this host can tell whether it is dead.
         incoming = raw / f".incoming-{_HOST}-{os.getpid()}-{uuid.uuid4().hex}.partial"
         digest = hashlib.sha256()
         size = 0
         try:
-            with open(path, "rb") as src, open(incoming, "wb") as dst:
+            fd = os.open(incoming, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+            with open(path, "rb") as src, open(fd, "wb") as dst:
                 while chunk := src.read(_CHUNK):
                     digest.update(chunk)
                     dst.write(chunk)
                     size += len(chunk)
+            if admit is not None and not admit(digest.hexdigest()):
+                return Received(digest.hexdigest(), size, "", kept=False)
             video_id = video_id_for(digest.hexdigest())
             kept = next(raw.glob(f"{video_id}.*"), None)  # the same bytes, imported before
             if kept is None:

@@ -9,7 +9,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
-from adapters.storage.keys import cipher_key
 from adapters.web.auth import CurrentCaller, Role
 from adapters.web.errors import ApiError
 from adapters.web.media_links import LINK_SECONDS, MediaSigner
@@ -21,9 +20,11 @@ Kind = Literal["processed", "raw"]
 
 
 def signer_for(read: ReadSide) -> MediaSigner:
-    """The installation's signer, keyed by its cipher key."""
-    settings = read.services.settings
-    return MediaSigner(cipher_key(settings.data_dir, settings.cipher_key).encode())
+    """The installation's signer, keyed by the event store's cipher key (the one it opened)."""
+    key = read.services.library.env.get("CIPHER_KEY")
+    if not key:
+        raise ValueError("media links need the event store's cipher key")
+    return MediaSigner(key.encode())
 
 
 def media_router(read: ReadSide, signer: MediaSigner) -> APIRouter:

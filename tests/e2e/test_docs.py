@@ -26,3 +26,17 @@ def test_the_readme_has_two_setup_commands_and_ci_runs_the_test_one() -> None:
     assert "pytest" in tests
     ci = (ROOT / ".ci" / "run").read_text()
     assert tests in ci.splitlines()
+
+
+def test_one_opencv_distribution_is_installed() -> None:
+    # Both provide cv2/ and overwrite each other's files; which one loads depends on the
+    # install order. rapidocr-onnxruntime pulls opencv-python: scripts/install-python avoids it.
+    from importlib.metadata import PackageNotFoundError, version
+
+    installed = []
+    for name in ("opencv-python", "opencv-python-headless", "opencv-contrib-python"):
+        try:
+            installed.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            continue
+    assert len(installed) == 1 and installed[0].startswith("opencv-python-headless "), installed

@@ -14,7 +14,7 @@ from adapters.bootstrap import Services
 from adapters.demo.synthetic import circle_layout, make_video
 from domain.errors import TransitionNotAllowed
 from domain.ports import LevelResult
-from domain.rulebook import State
+from domain.rulebook import Level, State
 from projections.audit import explain
 from tests.backends import OnBackend, OnPostgres, OnSQLite, Wire, stored_bytes
 from tests.fakes import failing
@@ -125,6 +125,34 @@ class ErasureContract(OnBackend):
         assert "erased" in story[0] and any("Erased at" in line for line in story)
         with pytest.raises(TransitionNotAllowed):
             services.library.claim(raw_only.video_id, "late-run", 60)
+
+    def test_an_erased_video_stays_erased_when_its_bytes_come_back(
+        self, wire: Wire, tmp_path: Path
+    ) -> None:
+        services = wire(failing("ollama_unavailable"), failing("roi_uncertain"))
+        source = _video(tmp_path, "d", 4)
+        first = services.importer.import_file(str(source))
+        assert first.video_id is not None and first.level is Level.RAW_COPIED
+        services.eraser.erase(first.video_id, "request 2026-19")
+
+        again = services.importer.import_file(str(source))  # the same bytes, re-imported
+        queued = services.importer.enqueue(str(source))  # and queued for the workers
+
+        data = services.settings.data_dir
+        for report in (again, queued):
+            assert (report.video_id, report.reason, report.failed) == (
+                first.video_id, "erased_video", True,
+            )  # fmt: skip
+        assert not list((data / "raw").iterdir()) and not list((data / "quarantine").iterdir())
+        history = list(services.library.history(first.video_id))
+        names = [type(e).__name__ for e in history]
+        assert names[-3:] == ["Erased", "ReimportRefused", "ReimportRefused"]
+        story = explain(str(first.video_id), history)
+        assert "erased" in story[0]
+        assert any("imported again and refused (erased_video)" in line for line in story)
+        services.catch_up()
+        status = services.projections.videos.get(str(first.video_id))
+        assert status is not None and status.erased and status.state is State.ARCHIVED
 
 
 class TestErasureOnSQLite(OnSQLite, ErasureContract):

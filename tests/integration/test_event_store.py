@@ -58,11 +58,12 @@ class EventStoreContract(OnBackend):
         key_file = settings.data_dir / "cipher.key"
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
-    def test_a_configured_key_is_used_and_a_wrong_key_cannot_read(
+    def test_a_configured_key_is_used_and_a_wrong_key_is_refused(
         self, wire: Wire, settings: Settings, tmp_path: Path
     ) -> None:
         from eventsourcing.cryptography import AESCipher
-        from eventsourcing.persistence import MapperDeserialisationError
+
+        from adapters.storage.keys import StartRefused
 
         key = AESCipher.create_key(32)
         services = wire(failing("ollama_unavailable"), failing("roi_uncertain"), cipher_key=key)
@@ -70,9 +71,8 @@ class EventStoreContract(OnBackend):
         assert report.video_id is not None
         assert not (settings.data_dir / "cipher.key").exists()
         assert wire(cipher_key=key).library.get(report.video_id).reason == "not_a_video"
-        wrong = wire(cipher_key=AESCipher.create_key(32))
-        with pytest.raises(MapperDeserialisationError):
-            wrong.library.get(report.video_id)
+        with pytest.raises(StartRefused, match="not the key of this event store"):
+            wire(cipher_key=AESCipher.create_key(32))
 
     def test_importing_never_touches_the_input(
         self, wire: Wire, settings: Settings, tmp_path: Path

@@ -16,7 +16,7 @@ from domain.application import VideoLibrary
 from projections.audit import explain
 from projections.catalog import Projections
 from projections.replay import rebuild_and_compare
-from projections.report import build_report, render
+from projections.report import build_report, render, summary_csv
 from projections.runner import catch_up
 from projections.views import View
 from tests.backends import OnBackend, OnPostgres, OnSQLite, library_on
@@ -131,7 +131,10 @@ class ProjectionsContract(OnBackend):
             "exports_of_unreleased_videos": 0,
         }
         as_csv = list(csv.reader(io.StringIO(render(report, "csv"))))
-        assert as_csv[0][0] == "video_id" and len([r for r in as_csv[1:5] if r]) == 4
+        assert as_csv[0][0] == "video_id" and len(as_csv) == 5  # one table: header and 4 videos
+        assert {len(row) for row in as_csv} == {len(as_csv[0])}
+        summary = list(csv.reader(io.StringIO(summary_csv(report))))
+        assert ["videos", "4", ""] in summary and summary[0] == ["summary", "value", "status"]
         assert (
             json.loads(render(report, "json"))["metrics"]["import_failure"]["status"] == "critical"
         )

@@ -17,7 +17,7 @@ from domain.errors import TransitionNotAllowed
 from domain.ports import LevelResult
 from domain.review import Decision, Release
 from projections.audit import explain
-from projections.report import build_report, render
+from projections.report import build_report, exports_csv, render
 from tests.backends import OnBackend, OnPostgres, OnSQLite, Wire
 from tests.fakes import failing
 
@@ -55,7 +55,9 @@ class ReviewContract(OnBackend):
     ) -> None:
         report = services.importer.import_file(_video(tmp_path, 1))
         vid = report.video_id
-        assert vid is not None and services.library.get(vid).release is Release.AWAITING_REVIEW
+        assert (
+            vid is not None and services.library.get(vid).release_state is Release.AWAITING_REVIEW
+        )
         empty = export_released(services, tmp_path / "none", *ALL_TIME, "carol", datetime.now(UTC))
         assert empty.entries == []
 
@@ -93,7 +95,7 @@ class ReviewContract(OnBackend):
         built = build_report(services.projections.videos, services.projections.metrics.between(
             *ALL_TIME), *ALL_TIME, datetime.now(UTC), services.projections.releases)  # fmt: skip
         assert built.summary["exports"] == 1 and built.summary["exports_of_unreleased_videos"] == 0
-        assert done.export_id in render(built, "csv")
+        assert done.export_id in exports_csv(built) and done.export_id in render(built, "json")
 
     def test_a_busy_folder_is_refused(self, services: Services, tmp_path: Path) -> None:
         busy = tmp_path / "busy"

@@ -9,10 +9,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
-from adapters.bootstrap import build
+from adapters.bootstrap import Services, build
 from adapters.demo.synthetic import circle_layout, make_video
 from adapters.settings import Settings
 from adapters.watcher import InboxWatcher
@@ -35,6 +36,11 @@ def counting(
     return counted
 
 
+def finisher(services: Services) -> Callable[[str, UUID], ImportReport]:
+    """Take up a video another run was working on, as ``endoveil watch`` does."""
+    return lambda path, video_id: services.importer.process(path, video_id, duplicate=True)
+
+
 def handled_names(inbox: Path) -> list[str]:
     return sorted(p.name for folder in ("done", "failed") for p in (inbox / folder).iterdir())
 
@@ -47,7 +53,12 @@ def test_two_watchers_and_a_manual_import_race_on_one_inbox(tmp_path: Path) -> N
     calls: Counter[str] = Counter()
     services = [build(settings_for(data)) for _ in range(3)]  # as three processes would
     watchers = [
-        InboxWatcher(inbox, counting(calls, s.importer.import_file), stable_seconds=0.2)
+        InboxWatcher(
+            inbox,
+            counting(calls, s.importer.import_file),
+            stable_seconds=0.2,
+            finish=finisher(s),
+        )
         for s in services[:2]
     ]
     stop = threading.Event()
@@ -160,3 +171,64 @@ def test_the_watch_command_once(tmp_path: Path) -> None:
     assert run.code == 1 and "1 file(s) handled" in run.out, run.err
     assert [p.name for p in (inbox / "failed").iterdir()] == ["Mustermann junk.mp4"]
     assert "Mustermann" not in (tmp_path / "data" / "logs" / "endoveil.log").read_text()
+
+
+def test_an_old_mtime_is_not_trusted_on_first_sight(tmp_path: Path) -> None:
+    seen: list[str] = []
+    watcher = InboxWatcher(tmp_path, fake_import(seen), stable_seconds=0.3)
+    growing = tmp_path / "copied with its old mtime.mp4"
+    growing.write_text("first half ")
+    hour_ago = time.time() - 3600
+    os.utime(growing, (hour_ago, hour_ago))  # NFS clock skew, or a copy keeping mtimes
+    handled, wait = watcher.scan_once()
+    assert handled == [] and wait is not None and 0.25 < wait <= 0.3
+    with open(growing, "a") as out:
+        out.write("second half")
+    os.utime(growing, (hour_ago + 1, hour_ago + 1))
+    time.sleep(0.35)
+    assert watcher.scan_once()[0] == []  # it changed since it was first seen: wait again
+    time.sleep(0.35)
+    [handled_file] = watcher.scan_once()[0]
+    assert seen == ["first half second half"] and handled_file.destination.parent.name == "done"
+
+
+def test_a_name_too_long_to_claim_goes_to_failed_with_a_reason(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[str] = []
+    watcher = InboxWatcher(tmp_path, fake_import(seen), stable_seconds=0)
+    name = "Mustermann " + "x" * 236 + ".mp4"  # 251 bytes: fits, but not after a claim tag
+    (tmp_path / name).write_text("a video")
+    (tmp_path / "short.mp4").write_text("another")
+    handled = sorted(watcher.scan_once()[0], key=lambda h: len(h.name))
+    assert [h.name for h in handled] == ["short.mp4", name]
+    long_one = handled[1]
+    assert long_one.report is not None and long_one.report.reason == "file_name_too_long"
+    assert long_one.destination == tmp_path / "failed" / name  # kept, under its own name
+    assert (tmp_path / "failed" / name).read_text() == "a video" and seen == ["another"]
+    assert not list((tmp_path / "processing").iterdir())
+    assert "Mustermann" not in caplog.text
+
+
+def test_an_input_whose_video_is_still_in_work_elsewhere_waits_in_processing(
+    tmp_path: Path,
+) -> None:
+    video_id = UUID(int=7)
+    answers = [State.FALLBACK_BASIC, State.FALLBACK_BASIC, State.ARCHIVED]
+
+    def in_progress_then_done(path: str, _video_id: UUID | None = None) -> ImportReport:
+        state = answers.pop(0)
+        return ImportReport(path, video_id, state, True, None, None, "r", "d", True, True)
+
+    watcher = InboxWatcher(
+        tmp_path, in_progress_then_done, stable_seconds=0, finish=in_progress_then_done
+    )
+    (tmp_path / "exam.mp4").write_text("a video")
+    assert watcher.scan_once()[0] == []
+    assert [p.name.split("--")[1] for p in (tmp_path / "processing").iterdir()] == ["exam.mp4"]
+    assert not list((tmp_path / "done").iterdir())  # not done while the video is Processing
+    time.sleep(0.55)
+    assert watcher.scan_once()[0] == []
+    time.sleep(0.55)
+    [handled] = watcher.scan_once()[0]
+    assert handled.destination == tmp_path / "done" / "exam.mp4" and answers == []

@@ -49,16 +49,16 @@ def _import(
 def test_auto_policy_releases_a_verified_output(library: VideoLibrary) -> None:
     vid, _, _ = _import(library, ReleasePolicy.AUTO, succeeding())
     video = library.get(vid)
-    assert video.release is Release.RELEASED
+    assert video.release_state is Release.RELEASED
     [decided] = [e for e in library.history(vid) if isinstance(e, Video.Reviewed)]
     assert (decided.reviewer, decided.output_sha256) == ("policy:auto", "a" * 64)
 
 
 def test_review_policy_holds_until_a_named_reviewer_approves(library: VideoLibrary) -> None:
     vid, desk, _ = _import(library, ReleasePolicy.REVIEW, succeeding())
-    assert library.get(vid).release is Release.AWAITING_REVIEW
+    assert library.get(vid).release_state is Release.AWAITING_REVIEW
     video = desk.decide(vid, Decision.APPROVE, "checked frames 1-100", "alice")
-    assert video.release is Release.RELEASED
+    assert video.release_state is Release.RELEASED
     assert library.get(vid).released_sha256 == "a" * 64
 
 
@@ -70,11 +70,11 @@ def test_a_decision_needs_a_written_reason(library: VideoLibrary) -> None:
 
 def test_a_raw_copy_is_quarantined_and_can_never_be_released(library: VideoLibrary) -> None:
     vid, desk, _ = _import(library, ReleasePolicy.AUTO, failing("roi_uncertain"))
-    assert library.get(vid).release is Release.QUARANTINED
+    assert library.get(vid).release_state is Release.QUARANTINED
     with pytest.raises(TransitionNotAllowed):
         desk.decide(vid, Decision.APPROVE, "looks fine", "alice")
     video = desk.decide(vid, Decision.RETAIN, "needed for the tumour board", "alice")
-    assert video.release is Release.RETAINED
+    assert video.release_state is Release.RETAINED
     with pytest.raises(TransitionNotAllowed):
         video.record_export("x", "a" * 64, "alice")
 
@@ -88,7 +88,7 @@ def test_a_reprocessed_output_needs_a_new_approval(library: VideoLibrary) -> Non
     chain = FallbackChain(library, succeeding("frame_cleaned"), failing("x"), store,
                           on_archived=desk.after_archive)  # fmt: skip
     video = Reprocessor(library, chain).reprocess(vid)
-    assert video is not None and video.release is Release.AWAITING_REVIEW
+    assert video is not None and video.release_state is Release.AWAITING_REVIEW
     with pytest.raises(TransitionNotAllowed):  # the old approval does not cover new bytes
         video.record_export("x", "b" * 64, "alice")
 
@@ -100,7 +100,7 @@ def test_unchanged_output_keeps_its_approval(library: VideoLibrary) -> None:
     chain = FallbackChain(library, failing("ollama_unavailable"), failing("x"), store,
                           on_archived=desk.after_archive)  # fmt: skip
     video = Reprocessor(library, chain).reprocess(vid)  # level 1 fails again: output kept
-    assert video is not None and video.release is Release.RELEASED
+    assert video is not None and video.release_state is Release.RELEASED
 
 
 def test_the_view_folds_the_same_release_state_as_the_aggregate(library: VideoLibrary) -> None:
@@ -110,7 +110,7 @@ def test_the_view_folds_the_same_release_state_as_the_aggregate(library: VideoLi
     record = ReleaseRecord(str(vid))
     for event in library.history(vid):
         record.apply(event)
-    assert record.release == library.get(vid).release == Release.RELEASED
+    assert record.release == library.get(vid).release_state == Release.RELEASED
     assert (record.decided_by, record.released_sha256) == ("alice", "a" * 64)
 
 
@@ -150,4 +150,4 @@ def test_the_view_always_replays_to_the_aggregates_release(decisions: list[Decis
     record = ReleaseRecord(str(vid))
     for event in library.history(vid):
         record.apply(event)
-    assert record.release == library.get(vid).release
+    assert record.release == library.get(vid).release_state

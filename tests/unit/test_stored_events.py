@@ -130,7 +130,10 @@ def test_events_written_today_have_the_stored_shape_of_the_old_ones(
     new = {
         n.topic: set(json.loads(n.state)) for n in library.recorder.select_notifications(0, 1000)
     }
-    assert new == old
+    # Optional attributes added since (#17: where a claim's process runs). Yesterday's code
+    # reads them too: the mapper restores an event by updating its __dict__ with what is stored.
+    added = {"domain.video:Video.Claimed": {"host", "pid"}}
+    assert {topic: names - added.get(topic, set()) for topic, names in new.items()} == old
     states = [json.loads(n.state) for n in library.recorder.select_notifications(0, 1000)]
     stored = [state["reason"] for state in states if "detail" in state]
     assert stored and all(type(code) is str for code in stored)  # plain strings in the JSON
