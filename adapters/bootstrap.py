@@ -1,6 +1,9 @@
 """The composition root: builds the application from settings and wires adapters into ports.
 
-Nothing connects to a database or a server at import time; everything happens in :func:`build`.
+Every object with a collaborator is made here, once (the chain, the importer, the reprocessor,
+the Ollama circuit, every view); the CLI, the web and the workers take them from
+:class:`Services`. Nothing connects to a database or a server at import time; everything
+happens in :func:`build`.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from domain.application import VideoLibrary
 from domain.erase import Eraser
 from domain.importer import Importer
 from domain.pipeline import FallbackChain
-from domain.ports import FrameCleaner, Masker
+from domain.ports import FrameCleaner, Masker, SystemClock
 from domain.releasing import ReleaseDesk
+from domain.reprocess import Reprocessor
 from domain.review import ReleasePolicy
 from projections.catalog import Projections
 
@@ -47,6 +51,8 @@ class Services:
     projections: Projections
     vault: KeyFileVault
     eraser: Eraser
+    reprocessor: Reprocessor
+    circuit: CircuitBreaker
     desk: ReleaseDesk
 
     def catch_up(self) -> int:
@@ -119,7 +125,7 @@ def _create_private(path: Path) -> None:
 
 
 def circuit_of(settings: Settings) -> CircuitBreaker:
-    """The Ollama circuit breaker persisted in the data dir."""
+    """The Ollama circuit breaker persisted in the data dir (one per :func:`build`)."""
     return CircuitBreaker(
         settings.circuit_path,
         threshold=settings.circuit_threshold,
@@ -144,10 +150,14 @@ def build(
         _create_private(settings.event_store_path)
     with _creating_tables(settings):
         library = open_checked_library(
-            settings.data_dir, settings.cipher_key, lambda key: event_store_env(settings, key)
+            settings.data_dir,
+            settings.cipher_key,
+            lambda key: event_store_env(settings, key),
+            SystemClock(),
         )
         projections = Projections.open(library)
     store = FileStore(settings.data_dir)
+    circuit = circuit_of(settings)
     cleaner = cleaner or OllamaFrameCleaner(
         host=settings.ollama_host,
         model=settings.ollama_model,
@@ -155,7 +165,7 @@ def build(
         read_timeout=settings.ollama_read_timeout,
         ocr_engine=settings.ocr_engine,
         budget_s=settings.cleaning_budget,
-        circuit=circuit_of(settings),
+        circuit=circuit,
     )
     vault = KeyFileVault(settings.data_dir)
     desk = ReleaseDesk(
@@ -173,4 +183,17 @@ def build(
         library, chain, store, OpenCVProbe(), settings.lease_seconds, LocalProcesses()
     )
     eraser = Eraser(library, store, vault)
-    return Services(settings, library, store, chain, importer, projections, vault, eraser, desk)
+    reprocessor = Reprocessor(library, chain)
+    return Services(
+        settings,
+        library,
+        store,
+        chain,
+        importer,
+        projections,
+        vault,
+        eraser,
+        reprocessor,
+        circuit,
+        desk,
+    )

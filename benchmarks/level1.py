@@ -24,7 +24,7 @@ from pathlib import Path
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cleaning.cleaner import OllamaFrameCleaner
 from adapters.demo.synthetic import LAYOUTS, make_video
-from adapters.video.ffmpeg import ffmpeg_exe
+from adapters.video.ffmpeg import X264_ARGS, ffmpeg_exe
 from tests.fake_ollama import FakeOllama
 
 
@@ -37,8 +37,7 @@ def baseline(source: Path, target: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-y", "-i", str(source), "-vf", boxes, "-an",
-         "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
-         str(target)],
+         *X264_ARGS, "-pix_fmt", "yuv420p", str(target)],
         check=True,
     )  # fmt: skip
     return time.perf_counter() - started

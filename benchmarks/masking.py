@@ -27,13 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from adapters.demo.synthetic import circle_layout, make_video  # noqa: E402
-from adapters.video.ffmpeg import ffmpeg_exe  # noqa: E402
+from adapters.video.ffmpeg import X264_ARGS, ffmpeg_exe  # noqa: E402
 
 RECT = (550, 0, 1350, 1080)  # Olympus CV-1500
 BASE_FILTER = (
     "drawbox=x=0:y=0:w=550:h=1080:c=black:t=fill,drawbox=x=1900:y=0:w=20:h=1080:c=black:t=fill"
 )
-ENCODER = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
+ENCODER = [*X264_ARGS, "-pix_fmt", "yuv420p"]  # the baseline encodes as endoveil does
 
 # Runs level 2 in a child process: its wall time (per video, as in a worker: imports and the
 # once-per-process ffmpeg version probe are not counted) and the peak RSS of it and of its ffmpeg

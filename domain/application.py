@@ -1,17 +1,23 @@
-"""The application service: the commands a user or the pipeline may give."""
+"""The application service: the commands a user or the pipeline may give.
+
+It reads the time from an injected :class:`~domain.ports.Clock` and hands that time to every
+event it records, so a lease counts from the clock's time and a test can move the clock
+instead of sleeping.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import EnvType, get_topic
 
 from domain.errors import ClaimHeld, ClaimLost, VideoNotFound
+from domain.ports import Clock, SystemClock
 from domain.rulebook import Command
 from domain.steps import Step
 from domain.video import Video, VideoEvent, video_id_for
@@ -20,16 +26,26 @@ _PAGE = 500
 
 
 class VideoLibrary(Application[UUID]):
-    """Every imported video, stored as its events."""
+    """Every imported video, stored as its events.
+
+    Args:
+        env: eventsourcing's configuration (the event store, cipher and compressor).
+        clock: where "now" comes from (the wall clock unless a caller gives another).
+    """
 
     name = "endoveil"
+
+    def __init__(self, env: EnvType | None = None, clock: Clock | None = None) -> None:
+        super().__init__(env)
+        self.clock: Clock = clock or SystemClock()
 
     def register(
         self, sha256: str, size: int, original: str, received_at: datetime | None = None
     ) -> tuple[UUID, bool]:
         """Record a video as received, unless the same bytes were imported before.
 
-        ``received_at`` is when the file came in (now, unless a caller knows better).
+        ``received_at`` is when the file came in (the clock's now, unless a caller knows
+        better); the event itself is stamped with the clock's now.
 
         Returns:
             The video id, and whether this call created the video.
@@ -37,9 +53,9 @@ class VideoLibrary(Application[UUID]):
         video_id = video_id_for(sha256)
         if self.exists(video_id):
             return video_id, False
+        now = self.clock.now()
         try:
-            received_at = received_at or datetime.now(UTC)
-            self.save(Video(sha256=sha256, size=size, original=original, received_at=received_at))
+            self.save(Video.register(sha256, size, original, received_at or now, now))
         except IntegrityError:  # a concurrent import of the same bytes won the race
             return video_id, False
         return video_id, True
@@ -69,7 +85,7 @@ class VideoLibrary(Application[UUID]):
         over meanwhile (seen, or racing this write) raises ``ClaimLost``.
         """
         video = self.get(video_id)
-        video.handle(command, step, run_id)
+        video.handle(command, step, run_id, now=self.clock.now())
         self._save_as(video, run_id)
         return video
 
@@ -91,27 +107,27 @@ class VideoLibrary(Application[UUID]):
         """
         video = self.get(video_id)
         gone = holder_gone is not None and holder_gone(video)
-        video.claim(run_id, datetime.now(UTC), lease_seconds, where, gone)
+        video.claim(run_id, self.clock.now(), lease_seconds, where, gone)
         self._save_unless_raced(video)
         return video
 
     def erase(self, video_id: UUID, reason: str) -> Video:
         """Record that a video was erased (see ``domain.erase``)."""
         video = self.get(video_id)
-        video.erase(reason, datetime.now(UTC))
+        video.erase(reason, self.clock.now())
         self._save_unless_raced(video)
         return video
 
     def renew(self, video_id: UUID, run_id: str) -> None:
         """Renew ``run_id``'s lease (a heartbeat); raises ``ClaimLost`` if it was taken."""
         video = self.get(video_id)
-        video.renew(run_id)
+        video.renew(run_id, now=self.clock.now())
         self._save_as(video, run_id)
 
     def refuse_reimport(self, video_id: UUID, reason: str, detail: str) -> Video:
         """Record that an erased video's bytes came in again and were refused."""
         video = self.get(video_id)
-        video.refuse_reimport(reason, detail)
+        video.refuse_reimport(reason, detail, self.clock.now())
         self.save(video)
         return video
 
@@ -119,7 +135,7 @@ class VideoLibrary(Application[UUID]):
         """Give up ``run_id``'s claim (an interrupted run); a claim already lost stays lost."""
         video = self.get(video_id)
         try:
-            video.release(run_id, reason, detail)
+            video.release(run_id, reason, detail, self.clock.now())
             self._save_as(video, run_id)
         except ClaimLost:
             return  # another run took the video meanwhile: nothing of ours to release

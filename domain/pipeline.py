@@ -89,14 +89,8 @@ class FallbackChain:
         with run.heartbeat():
             result = self._attempt(video, level, work, target)
         seconds = self._clock() - started
-        step = Step(
-            result.reason,
-            result.detail,
-            level,
-            seconds,
-            result.versions,
-            verification=result.verification,
-            patient_metadata=self._sealed(video, result.patient_metadata),
+        step = Step.from_result(
+            result, level, seconds, self._sealed(video, result.patient_metadata)
         )
         if result.succeeded:
             log.info("video %s anonymized at level %s", video.id, level.value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from domain.reasons import Reason
@@ -54,6 +55,46 @@ class LevelResult:
     ) -> LevelResult:
         """A level that ended without output, for ``reason``."""
         return cls(False, reason, detail, dict(versions or {}), None, verification)
+
+
+class LevelFailure(Exception):
+    """A level of the chain gives up for an expected reason: a reason code and a sentence.
+
+    One type for level 1 and level 2 alike, beside :class:`LevelResult` because that is what
+    it becomes: the level's entry point catches it and returns :meth:`result`, so an expected
+    failure never escapes a level as an exception (unexpected ones are the chain's business).
+
+    Args:
+        reason: the reason code (``Reason.OLLAMA_TIMEOUT``, ``Reason.ROI_UNCERTAIN``...).
+        detail: one short human sentence, never patient data.
+    """
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+    def result(
+        self, versions: dict[str, str] | None = None, verification: str | None = None
+    ) -> LevelResult:
+        """The level's result for this failure, with what ran and how far the check got."""
+        return LevelResult.failed(self.reason, self.detail, versions, verification)
+
+
+class Clock(Protocol):
+    """Where the application reads the time: claims, leases, erasure and event timestamps."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    """The wall clock, in UTC (what the composition root wires)."""
+
+    def now(self) -> datetime:
+        """The current time in UTC."""
+        return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -75,12 +75,14 @@ class ReleaseDesk:
 
     def record_serving(self, video_id: UUID, kind: str, viewer: str) -> None:
         """Record that ``viewer`` was sent the video's ``kind`` file."""
-        self._save_with_retries(video_id, lambda video: video.record_serving(kind, viewer))
+        now = self._library.clock.now()
+        self._save_with_retries(video_id, lambda video: video.record_serving(kind, viewer, now))
 
     def record_export(self, video_id: UUID, export_id: str, sha256: str, exporter: str) -> None:
         """Record that the released output with ``sha256`` left in export ``export_id``."""
+        now = self._library.clock.now()
         self._save_with_retries(
-            video_id, lambda video: video.record_export(export_id, sha256, exporter)
+            video_id, lambda video: video.record_export(export_id, sha256, exporter, now)
         )
 
     def _policy_decision(self, video: Video) -> tuple[Decision, str] | None:
@@ -125,7 +127,7 @@ class ReleaseDesk:
                 sha = self._sha(video)
                 if decision is Decision.APPROVE and sha is None:
                     raise TransitionNotAllowed(decision.value, "without its output file")
-                video.review(decision.value, reason, reviewer, sha)
+                video.review(decision.value, reason, reviewer, sha, self._library.clock.now())
                 log.info("video %s: %s by %s", video.id, decision.value, reviewer)
 
         return self._save_with_retries(video_id, give)

@@ -7,7 +7,6 @@ do better keeps the output the video already had (see :class:`FallbackChain`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from uuid import UUID
 
 from domain.application import VideoLibrary
@@ -57,7 +56,3 @@ class Reprocessor:
             ),
         )
         return self._chain.run(video_id)
-
-    def reprocess_all(self, video_ids: Iterable[UUID]) -> list[tuple[UUID, Video | None]]:
-        """Reprocess each of ``video_ids``; None for those that were not degraded."""
-        return [(vid, self.reprocess(vid)) for vid in video_ids]

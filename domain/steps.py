@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from domain.ports import LevelResult
 from domain.reasons import Reason
 from domain.rulebook import Level
 
@@ -31,3 +32,34 @@ class Step:
     output: str | None = None
     verification: str | None = None
     patient_metadata: dict[str, str | None] | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_result(
+        cls,
+        result: LevelResult,
+        level: Level,
+        seconds: float,
+        patient_metadata: dict[str, str | None] | None = None,
+    ) -> Step:
+        """The step that records what one level did (the one place a result becomes a step).
+
+        Args:
+            result: what the level returned.
+            level: the level that ran.
+            seconds: how long it ran.
+            patient_metadata: what to store of the patient data the level read, already
+                sealed by the caller (``result.patient_metadata`` is in clear and never
+                copied here).
+
+        The output is left to the caller: the result names a located file, the event a
+        store location.
+        """
+        return cls(
+            result.reason,
+            result.detail,
+            level,
+            seconds,
+            dict(result.versions),
+            verification=result.verification,
+            patient_metadata=patient_metadata,
+        )

@@ -176,7 +176,14 @@ class Video(Aggregate):
         decided: Release = getattr(self, "release_decision", Release.UNDECIDED)
         return decided
 
-    def review(self, decision: str, reason: str, reviewer: str, sha256: str | None) -> None:
+    def review(
+        self,
+        decision: str,
+        reason: str,
+        reviewer: str,
+        sha256: str | None,
+        now: datetime | None = None,
+    ) -> None:
         """Record a release decision; ``sha256`` is that of the output it concerns.
 
         Raises:
@@ -184,13 +191,15 @@ class Video(Aggregate):
         """
         check_decision(self, decision, reason)
         self.trigger_event(self.Reviewed, decision=decision, reason=reason, reviewer=reviewer,
-                           run=self.runs, output_sha256=sha256)  # fmt: skip
+                           run=self.runs, output_sha256=sha256, timestamp=now)  # fmt: skip
 
-    def record_serving(self, kind: str, viewer: str) -> None:
+    def record_serving(self, kind: str, viewer: str, now: datetime | None = None) -> None:
         """Record that ``viewer`` was sent the video's ``kind`` file (raw, quarantined...)."""
-        self.trigger_event(self.MediaServed, kind=kind, viewer=viewer)
+        self.trigger_event(self.MediaServed, kind=kind, viewer=viewer, timestamp=now)
 
-    def record_export(self, export_id: str, sha256: str, exporter: str) -> None:
+    def record_export(
+        self, export_id: str, sha256: str, exporter: str, now: datetime | None = None
+    ) -> None:
         """Record that the released output (``sha256``) left in export ``export_id``.
 
         Raises:
@@ -201,7 +210,7 @@ class Video(Aggregate):
         ):
             raise TransitionNotAllowed("export", self.release_state.value)
         self.trigger_event(self.Exported, export_id=export_id, output_sha256=sha256,
-                           exporter=exporter)  # fmt: skip
+                           exporter=exporter, timestamp=now)  # fmt: skip
 
     class ReimportRefused(Aggregate.Event):
         """The bytes of an erased video were imported again and refused: nothing was kept."""
@@ -246,6 +255,21 @@ class Video(Aggregate):
         self.lease_seconds = 0.0
         self.erased = False
 
+    @classmethod
+    def register(
+        cls, sha256: str, size: int, original: str, received_at: datetime, now: datetime
+    ) -> Video:
+        """A new video, its ``Registered`` event stamped ``now`` (the application's clock)."""
+        registered = cls._create(  # the constructor cannot be given the event's timestamp
+            cls.Registered,
+            sha256=sha256,
+            size=size,
+            original=original,
+            received_at=received_at,
+            timestamp=now,
+        )
+        return registered
+
     def lease_expires(self) -> datetime | None:
         """When the current claim lapses unless renewed; None when unclaimed."""
         if self.claimed_by is None:
@@ -289,6 +313,7 @@ class Video(Aggregate):
             taken_over_from=taken_over,
             host=host,
             pid=pid,
+            timestamp=now,
         )
 
     def erase(self, reason: str, now: datetime) -> None:
@@ -300,9 +325,9 @@ class Video(Aggregate):
         expires = self.lease_expires()
         if expires is not None and now < expires:
             raise ClaimHeld(str(self.id), expires)
-        self.trigger_event(self.Erased, reason=reason)
+        self.trigger_event(self.Erased, reason=reason, timestamp=now)
 
-    def refuse_reimport(self, reason: str, detail: str) -> None:
+    def refuse_reimport(self, reason: str, detail: str, now: datetime | None = None) -> None:
         """Record that the bytes of this erased video came in again and were not kept.
 
         Raises:
@@ -310,43 +335,47 @@ class Video(Aggregate):
         """
         if not self.erased:
             raise TransitionNotAllowed("refuse_reimport", self.state.value)
-        self.trigger_event(self.ReimportRefused, reason=reason, detail=detail)
+        self.trigger_event(self.ReimportRefused, reason=reason, detail=detail, timestamp=now)
 
-    def release(self, run_id: str, reason: str, detail: str) -> None:
+    def release(self, run_id: str, reason: str, detail: str, now: datetime | None = None) -> None:
         """Give up ``run_id``'s claim now (an interrupted run), so nobody waits for its lease.
 
         Raises:
             ClaimLost: the claim is no longer ``run_id``'s.
         """
         self._check_claim(run_id)
-        self.trigger_event(self.ClaimReleased, run_id=run_id, reason=reason, detail=detail)
+        self.trigger_event(
+            self.ClaimReleased, run_id=run_id, reason=reason, detail=detail, timestamp=now
+        )
 
-    def renew(self, run_id: str) -> None:
-        """Renew the lease of ``run_id``'s claim.
+    def renew(self, run_id: str, now: datetime | None = None) -> None:
+        """Renew the lease of ``run_id``'s claim (from ``now``, else the wall clock).
 
         Raises:
             ClaimLost: the claim is no longer ``run_id``'s.
         """
         self._check_claim(run_id)
-        self.trigger_event(self.LeaseRenewed, run_id=run_id)
+        self.trigger_event(self.LeaseRenewed, run_id=run_id, timestamp=now)
 
     def _check_claim(self, run_id: str | None) -> None:
         if run_id is not None and self.claimed_by != run_id:
             raise ClaimLost(str(self.id))
 
-    def start_cleaning(self, step: Step, run_id: str | None = None) -> None:
+    def start_cleaning(
+        self, step: Step, run_id: str | None = None, now: datetime | None = None
+    ) -> None:
         """Start the chain at level 1 on a received video."""
-        self._move(self.CleaningStarted, step, run_id)
+        self._move(self.CleaningStarted, step, run_id, now)
 
-    def fall_back(self, step: Step, run_id: str | None = None) -> None:
+    def fall_back(self, step: Step, run_id: str | None = None, now: datetime | None = None) -> None:
         """Level 1 ended without output: go on to level 2."""
-        self._move(self.FellBack, step, run_id)
+        self._move(self.FellBack, step, run_id, now)
 
-    def copy_raw(self, step: Step, run_id: str | None = None) -> None:
+    def copy_raw(self, step: Step, run_id: str | None = None, now: datetime | None = None) -> None:
         """Level 2 ended without output: go on to the quarantined raw copy."""
-        self._move(self.RawCopyStarted, step, run_id)
+        self._move(self.RawCopyStarted, step, run_id, now)
 
-    def archive(self, step: Step, run_id: str | None = None) -> None:
+    def archive(self, step: Step, run_id: str | None = None, now: datetime | None = None) -> None:
         """Finish with the output of ``step.level``.
 
         Raises:
@@ -356,22 +385,26 @@ class Video(Aggregate):
             raise ValueError("archiving needs the level and the output")
         if self.state is State.RAW_COPIED and step.level != Level.RAW_COPIED:
             raise ValueError("a raw copy can only be archived as raw_copied")
-        self._move(self.Archived, step, run_id)
+        self._move(self.Archived, step, run_id, now)
 
-    def fail(self, step: Step, run_id: str | None = None) -> None:
+    def fail(self, step: Step, run_id: str | None = None, now: datetime | None = None) -> None:
         """Give up on the video (the original is kept)."""
-        self._move(self.Failed, step, run_id)
+        self._move(self.Failed, step, run_id, now)
 
-    def retry(self, step: Step, run_id: str | None = None) -> None:
+    def retry(self, step: Step, run_id: str | None = None, now: datetime | None = None) -> None:
         """Take a failed video back to received, to run the chain again."""
-        self._move(self.RetryRequested, step, run_id)
+        self._move(self.RetryRequested, step, run_id, now)
 
-    def reprocess(self, step: Step, run_id: str | None = None) -> None:
+    def reprocess(self, step: Step, run_id: str | None = None, now: datetime | None = None) -> None:
         """Run level 1 again on an archived video."""
-        self._move(self.ReprocessRequested, step, run_id)
+        self._move(self.ReprocessRequested, step, run_id, now)
 
-    def handle(self, command: Command, step: Step, run_id: str | None = None) -> None:
+    def handle(
+        self, command: Command, step: Step, run_id: str | None = None, now: datetime | None = None
+    ) -> None:
         """Carry out ``command`` by its method (for callers that hold the command as a value).
+
+        The event is stamped ``now`` (the application's clock), else the wall clock.
 
         Raises:
             TransitionNotAllowed: the rulebook has no such row.
@@ -390,12 +423,15 @@ class Video(Aggregate):
         method = methods.get(command)
         if method is None:  # not a command at all: the rulebook has no row for it either
             raise TransitionNotAllowed(str(command), self.state.value)
-        method(step, run_id)
+        method(step, run_id, now)
 
-    def _move(self, kind: type[Transitioned], step: Step, run_id: str | None) -> None:
+    def _move(
+        self, kind: type[Transitioned], step: Step, run_id: str | None, now: datetime | None
+    ) -> None:
         """Record ``kind`` if the run holds the claim and the rulebook allows the move.
 
-        The command methods name their event through ``self`` when they run, so they get the
+        The event is stamped ``now`` (the application's clock), else the wall clock. The
+        command methods name their event through ``self`` when they run, so they get the
         classes the aggregate's metaclass left on ``Video`` (one class per stored topic).
         """
         self._check_claim(run_id)
@@ -410,6 +446,7 @@ class Video(Aggregate):
             output=step.output,
             verification=step.verification,
             patient_metadata=step.patient_metadata,
+            timestamp=now,
         )
 
 

@@ -9,6 +9,7 @@ from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from projections.durations import StepDurationView
 from projections.fallbacks import FallbackView
 from projections.metrics import Metrics
 from projections.releases import ReleaseView
@@ -23,6 +24,7 @@ class Projections:
 
     videos: VideoStatusView
     fallbacks: FallbackView
+    durations: StepDurationView
     releases: ReleaseView
 
     @classmethod
@@ -34,13 +36,14 @@ class Projections:
         return cls(
             VideoStatusView(datastore, prefix),
             FallbackView(datastore, prefix),
+            StepDurationView(datastore, prefix),
             ReleaseView(datastore, prefix),
         )
 
     @property
     def views(self) -> list[View]:
-        """Every view."""
-        return [self.videos, self.fallbacks, self.releases]
+        """Every view: what ``project`` catches up and ``replay`` rebuilds and compares."""
+        return [self.videos, self.fallbacks, self.durations, self.releases]
 
     @property
     def metrics(self) -> Metrics:

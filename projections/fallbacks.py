@@ -45,3 +45,11 @@ class FallbackView(View):
                 if isinstance(event, FALLBACK_EVENTS)
             ],
         )
+
+    def counts(self) -> list[tuple[str, str, int]]:
+        """How often each level gave up for each reason: ``(level, reason, count)``, sorted."""
+        rows = self.query(
+            f"SELECT level, reason, COUNT(*) AS count FROM {self.table('fallbacks')} "
+            "GROUP BY level, reason ORDER BY level, reason"
+        )
+        return [(row["level"], row["reason"], int(row["count"])) for row in rows]

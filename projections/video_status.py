@@ -121,6 +121,24 @@ class VideoStatusView(View):
         )
         return [from_row(row) for row in rows]
 
+    def count(self) -> int:
+        """How many videos the view holds."""
+        [row] = self.query(f"SELECT COUNT(*) AS count FROM {self.table('video_status')}")
+        return int(row["count"])
+
+    def outcome_counts(self) -> dict[str, int]:
+        """Videos by outcome: ``anonymized``, ``raw_copy``, ``failed``, ``processing``.
+
+        Only outcomes that occur are keys.
+        """
+        rows = self.query(
+            "SELECT CASE WHEN state = 'failed' THEN 'failed' "
+            "WHEN state != 'archived' THEN 'processing' "
+            "WHEN anonymized = 1 THEN 'anonymized' ELSE 'raw_copy' END AS outcome, "
+            f"COUNT(*) AS count FROM {self.table('video_status')} GROUP BY outcome"
+        )
+        return {row["outcome"]: int(row["count"]) for row in rows}
+
 
 def to_row(status: VideoStatus, position: int) -> tuple[Any, ...]:
     """A status as a table row (timestamps as fixed-width UTC text)."""

@@ -23,10 +23,9 @@ from psycopg import sql
 from adapters.bootstrap import Services, build, event_store_env
 from adapters.settings import Settings
 from domain.application import VideoLibrary
-from domain.ports import FrameCleaner, Masker
+from domain.ports import Clock, FrameCleaner, Masker
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 #: ``wire(cleaner, masker, **setting_changes)``: the wired application on a test's store.
 Wire = Callable[..., Services]
@@ -52,16 +51,16 @@ settings_on = contextlib.contextmanager(settings_for)
 
 
 @contextlib.contextmanager
-def library_on(backend: str, folder: Path) -> Iterator[VideoLibrary]:
+def library_on(backend: str, folder: Path, clock: Clock | None = None) -> Iterator[VideoLibrary]:
     """A video library on ``backend``, closed (and its schema dropped) afterwards."""
-    with settings_on(backend, folder) as settings, open_library(settings) as library:
+    with settings_on(backend, folder) as settings, open_library(settings, clock) as library:
         yield library
 
 
 @contextlib.contextmanager
-def open_library(settings: Settings) -> Iterator[VideoLibrary]:
-    """A video library on the store ``settings`` name, closed afterwards."""
-    library = VideoLibrary(env=event_store_env(settings))
+def open_library(settings: Settings, clock: Clock | None = None) -> Iterator[VideoLibrary]:
+    """A video library on the store ``settings`` name (on ``clock``), closed afterwards."""
+    library = VideoLibrary(env=event_store_env(settings), clock=clock)
     try:
         yield library
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from domain.errors import InputRejected
 from domain.ports import LevelResult, Probe, Received
@@ -36,6 +37,20 @@ def succeeding(reason: str = "masked") -> FakeLevel:
 def failing(reason: str) -> FakeLevel:
     """A level that ends without output for ``reason``."""
     return FakeLevel(LevelResult.failed(reason, f"Failed: {reason}.", {"engine": "fake"}))
+
+
+@dataclass
+class FakeClock:
+    """A ``Clock`` that stands still until the test moves it (leases lapse without sleeping)."""
+
+    at: datetime = field(default_factory=lambda: datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock ``seconds`` on."""
+        self.at += timedelta(seconds=seconds)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from adapters.cleaning.child import Job, Outcome
-from adapters.cleaning.errors import LevelFailure
+from domain.ports import LevelFailure
 from domain.reasons import Reason
 
 _ROOT = str(Path(__file__).resolve().parents[2])  # holds the adapters package

@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 
 from adapters.cleaning.classify import Classifier
-from adapters.cleaning.errors import LevelFailure
 from adapters.cleaning.mask_pixels import render
 from adapters.cleaning.rules import PATIENT_CATEGORIES, keep_visible
 from adapters.cleaning.sampling import SamplingPolicy, analyse
@@ -27,6 +26,7 @@ from adapters.endoscope.activity import locate_endoscope
 from adapters.video.ffmpeg import EncoderError
 from adapters.video.ocr import OcrUnavailable, RapidOcr
 from adapters.video.opencv_frames import UnreadableVideo, read_info
+from domain.ports import LevelFailure
 from domain.reasons import Reason
 
 #: Pixels added around every masked line (OCR boxes hug the glyphs; anti-aliasing does not).

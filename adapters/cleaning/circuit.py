@@ -21,8 +21,6 @@ from pathlib import Path
 
 from adapters.storage.atomic import publish
 
-FILE_NAME = "circuit.json"
-
 
 @dataclass(frozen=True)
 class CircuitState:

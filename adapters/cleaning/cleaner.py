@@ -22,7 +22,6 @@ import ollama
 from adapters.cleaning.budget import run_with_budget
 from adapters.cleaning.child import Job, Outcome
 from adapters.cleaning.circuit import CircuitBreaker
-from adapters.cleaning.errors import LevelFailure
 from adapters.cleaning.ollama_http import EXPECTED, OLLAMA_FAILURES, canonical, explain
 from adapters.cleaning.ollama_http import base_url as base_url
 from adapters.cleaning.ollama_http import explain as _explain  # noqa: F401  (tests use it)
@@ -30,7 +29,7 @@ from adapters.cleaning.ollama_http import public_host as public_host
 from adapters.cleaning.sampling import SamplingPolicy
 from adapters.storage.atomic import atomic_target
 from adapters.video.opencv_frames import UnreadableVideo, read_info
-from domain.ports import LevelResult
+from domain.ports import LevelFailure, LevelResult
 from domain.reasons import Reason
 
 DEFAULT_MODEL = "qwen2.5:1.5b-instruct"
@@ -119,7 +118,7 @@ class OllamaFrameCleaner:
             self._record(reached, problem.reason)
             log.info("video %s: level 1 failed: %s", video_id, problem.reason)
             verification = "failed" if problem.reason == Reason.VERIFICATION_FAILED else None
-            return LevelResult.failed(problem.reason, problem.detail, versions, verification)
+            return problem.result(versions, verification)
         self._record(True, None)
         versions["ocr"] = outcome.ocr_engine
         log.info(

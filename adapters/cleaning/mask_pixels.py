@@ -8,11 +8,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from adapters.cleaning.errors import LevelFailure
 from adapters.cleaning.tracking import Mask
 from adapters.endoscope.region import Region
 from adapters.video.ffmpeg import H264Writer
 from adapters.video.opencv_frames import VideoInfo, iter_frames
+from domain.ports import LevelFailure
 from domain.reasons import Reason
 
 

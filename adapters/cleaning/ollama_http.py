@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import ollama
 
-from adapters.cleaning.errors import LevelFailure
+from domain.ports import LevelFailure
 from domain.reasons import Reason
 
 _DEFAULT_PORT = 11434  # what the ollama client assumes when the host names no port

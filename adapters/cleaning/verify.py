@@ -7,11 +7,11 @@ classified as patient data, or any date or time, is readable, level 1 fails with
 
 from __future__ import annotations
 
-from adapters.cleaning.errors import LevelFailure
 from adapters.cleaning.reading import read_lines
 from adapters.cleaning.rules import looks_like_patient_data, patient_tokens
 from adapters.video.ocr import OcrEngine
 from adapters.video.opencv_frames import VideoInfo, count_and_sample, read_info
+from domain.ports import LevelFailure
 from domain.reasons import Reason
 
 #: Whole output frames read again: the middle one and the last one (text that appeared

@@ -15,10 +15,8 @@ import typer
 from adapters.bootstrap import circuit_of
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cli.app import _context, _parse_id, app
-from adapters.settings import Settings
 from domain.errors import VideoNotFound
 from domain.reasons import Reason, clause_of, sentence_of
-from domain.reprocess import Reprocessor
 
 
 def circuit_json(breaker: CircuitBreaker) -> dict[str, Any]:
@@ -35,9 +33,9 @@ def circuit_json(breaker: CircuitBreaker) -> dict[str, Any]:
     }
 
 
-def circuit_line(settings: Settings) -> str:
+def circuit_line(breaker: CircuitBreaker) -> str:
     """One line on the Ollama circuit for the top of ``endoveil status``."""
-    info = circuit_json(circuit_of(settings))
+    info = circuit_json(breaker)
     failures = f"{info['consecutive_failures']}/{info['threshold']} consecutive Ollama failures"
     if info["state"] == "closed":
         return f"Ollama circuit: closed ({failures})"
@@ -54,11 +52,13 @@ def circuit(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Show the Ollama circuit breaker: closed, open (level 1 skipped) or half-open."""
-    settings = _context(ctx).settings
+    # The composition root's breaker, without the rest of it: reading a file needs no event
+    # store, and this command must not create one (and a cipher key) in a mistyped data dir.
+    breaker = circuit_of(_context(ctx).settings)
     if as_json:
-        typer.echo(json.dumps(circuit_json(circuit_of(settings)), indent=2))
+        typer.echo(json.dumps(circuit_json(breaker), indent=2))
     else:
-        typer.echo(circuit_line(settings))
+        typer.echo(circuit_line(breaker))
 
 
 @app.command()
@@ -76,8 +76,7 @@ def reprocess(
     if bool(video_ids) == degraded:
         typer.echo("endoveil: give VIDEO_ID... or --degraded (not both)", err=True)
         raise typer.Exit(2)
-    services = _context(ctx).services
-    reprocessor = Reprocessor(services.library, services.chain)
+    reprocessor = _context(ctx).services.reprocessor
     ids: list[UUID] = (
         reprocessor.degraded() if degraded else [_parse_id(v, ctx) for v in video_ids or []]
     )

@@ -105,7 +105,7 @@ def status(
         payload = [s.as_json() for s in statuses]
         typer.echo(json.dumps(payload[0] if video_id else payload, indent=2))
         return
-    typer.echo(circuit_line(_context(ctx).settings))
+    typer.echo(circuit_line(services.circuit))
     if not statuses:
         typer.echo("No videos imported yet.")
     for one in statuses:

@@ -24,7 +24,7 @@ import numpy as np
 
 from adapters.endoscope.region import Region
 from adapters.masking.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
-from adapters.video.ffmpeg import EncoderError
+from adapters.video.ffmpeg import X264_ARGS, EncoderError
 from adapters.video.ffmpeg_frames import start_ffmpeg, stop
 from adapters.video.opencv_frames import VideoInfo
 
@@ -145,8 +145,7 @@ def _encode_args(
         *inputs, "-filter_complex", filter_graph(region, info, corners is not None),
         "-map", "[out]", "-an", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
         "-fps_mode", "passthrough",
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
-        "-force_key_frames", keyframe_rule(info.frames),
+        *X264_ARGS, "-force_key_frames", keyframe_rule(info.frames),
         "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact",
         "-progress", "pipe:1", "-f", "mp4", "-y", str(target),
     ]  # fmt: skip

@@ -25,6 +25,7 @@ from adapters.storage.keys import (
     save_key,
 )
 from domain.application import VideoLibrary
+from domain.ports import Clock
 
 TABLE = "endoveil_key_check"
 _CANARY = b"endoveil key check: the events of this store are encrypted with this key"
@@ -33,10 +34,13 @@ _CANARY = b"endoveil key check: the events of this store are encrypted with this
 EnvFor = Callable[[str], dict[str, str]]
 
 
-def open_checked_library(data_dir: Path, configured: str | None, env_for: EnvFor) -> VideoLibrary:
+def open_checked_library(
+    data_dir: Path, configured: str | None, env_for: EnvFor, clock: Clock | None = None
+) -> VideoLibrary:
     """Open the video library with the configured key, refusing a key the store does not hold.
 
-    A key file is created only for a store that holds nothing yet.
+    The library reads the time from ``clock`` (the wall clock when None). A key file is
+    created only for a store that holds nothing yet.
 
     Raises:
         StartRefused: the key is malformed, wrong, or missing while events exist.
@@ -55,7 +59,7 @@ def open_checked_library(data_dir: Path, configured: str | None, env_for: EnvFor
         finally:
             probe.close()
         key = save_key(data_dir, candidate)
-    library = VideoLibrary(env=env_for(key))
+    library = VideoLibrary(env=env_for(key), clock=clock)
     try:
         verify_key(library, where)
     except BaseException:

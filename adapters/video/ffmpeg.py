@@ -19,7 +19,22 @@ import cv2
 import imageio_ffmpeg
 import numpy as np
 
-ENCODER_SETTINGS = "libx264 veryfast crf18"
+#: The x264 configuration of every H.264 output endoveil writes (levels 1 and 2).
+X264_ARGS = ("-c:v", "libx264", "-preset", "veryfast", "-crf", "18")
+
+
+def encoder_settings(args: tuple[str, ...] = X264_ARGS) -> str:
+    """How ``args`` are recorded in events' ``versions["encoder"]``: ``libx264 veryfast crf18``.
+
+    Derived from the arguments themselves, so the record cannot drift from what ran; the
+    format is the one stored events already hold, kept so old and new records compare.
+    """
+    options = dict(zip(args[::2], args[1::2], strict=True))
+    return f"{options['-c:v']} {options['-preset']} crf{options['-crf']}"
+
+
+#: What :data:`X264_ARGS` are recorded as in the events.
+ENCODER_SETTINGS = encoder_settings()
 _STDERR_TAIL = 2000
 _FINISH_TIMEOUT_S = 300.0
 
@@ -106,7 +121,7 @@ class H264Writer:
             "-f", "rawvideo", "-pix_fmt", pipe_format, "-s", f"{width}x{height}",
             "-r", frame_rate_arg(fps), "-i", "-",
             "-an", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
+            *X264_ARGS, "-pix_fmt", "yuv420p",
             "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact",
             "-f", "mp4", str(path),
         ]  # fmt: skip

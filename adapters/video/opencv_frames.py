@@ -11,10 +11,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-# Above this many frames, sampling seeks instead of decoding the whole stream: a seek costs
-# up to one GOP of decoding (x264's default is 250 frames), a sequential pass costs them all.
-_SEQUENTIAL_SAMPLING_LIMIT = 4000
-_SEEK_CLUSTERS = 8
 _END = object()
 
 
@@ -144,31 +140,3 @@ def count_and_sample(path: str, wanted: set[int]) -> tuple[int, dict[int, np.nda
                     kept[count] = frame
             count += 1
     return count, kept
-
-
-def sample_frames(path: str, count: int = 32) -> list[np.ndarray]:
-    """Return about ``count`` frames spread over the whole video, for region detection.
-
-    Short videos are decoded sequentially; long ones are sampled by seeking to a few
-    positions and reading consecutive frames there, so the cost stays bounded.
-
-    Raises:
-        UnreadableVideo: OpenCV cannot open ``path``.
-
-    """
-    declared = read_info(path).frames
-    if declared <= _SEQUENTIAL_SAMPLING_LIMIT:
-        wanted = {int(i) for i in np.linspace(0, max(declared - 1, 0), count)}
-        _, kept = count_and_sample(path, wanted)
-        return [kept[i] for i in sorted(kept)]
-    per_cluster = max(1, count // _SEEK_CLUSTERS)
-    samples: list[np.ndarray] = []
-    with open_capture(path) as capture:
-        for start in np.linspace(0, declared - per_cluster - 1, _SEEK_CLUSTERS):
-            capture.set(cv2.CAP_PROP_POS_FRAMES, int(start))
-            for _ in range(per_cluster):
-                ok, frame = capture.read()
-                if not ok:
-                    break
-                samples.append(frame)
-    return samples

@@ -13,7 +13,6 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from adapters.bootstrap import circuit_of
 from adapters.web.readside import ReadSide
 from adapters.web.release_metrics import canary_families, now_utc, release_families
 from projections.metrics import CRITICAL, GOOD, NO_DATA, WARNING, Rate, Window
@@ -28,12 +27,6 @@ THRESHOLDS = {
 }
 #: ``endoveil_rate_status`` values; the alert rules in deploy/alerts.yml compare with these.
 STATUS_CODES = {NO_DATA: -1, GOOD: 0, WARNING: 1, CRITICAL: 2}
-_OUTCOMES = (
-    "SELECT CASE WHEN state = 'failed' THEN 'failed' "
-    "WHEN state != 'archived' THEN 'processing' "
-    "WHEN anonymized = 1 THEN 'anonymized' ELSE 'raw_copy' END AS outcome, COUNT(*) AS count "
-    "FROM {t} GROUP BY outcome"
-)
 
 
 def _rates(window: Window) -> dict[str, Rate]:
@@ -62,8 +55,7 @@ class ViewCollector(Collector):
             "endoveil_imports", "Videos by outcome of their import.", labels=["outcome"]
         )
         found = {"anonymized": 0, "raw_copy": 0, "failed": 0, "processing": 0}
-        for row in read.videos.query(_OUTCOMES.format(t=read.videos.table("video_status"))):
-            found[row["outcome"]] = row["count"]
+        found.update(read.videos.outcome_counts())
         for outcome, count in found.items():
             imports.add_metric([outcome], count)
         yield imports
@@ -71,11 +63,8 @@ class ViewCollector(Collector):
             "endoveil_fallbacks", "Levels that gave up, by level and reason.",
             labels=["level", "reason"],
         )  # fmt: skip
-        for row in read.fallbacks.query(
-            f"SELECT level, reason, COUNT(*) AS count FROM {read.fallbacks.table('fallbacks')} "
-            "GROUP BY level, reason ORDER BY level, reason"
-        ):
-            fallbacks.add_metric([row["level"], row["reason"]], row["count"])
+        for level, reason, count in read.fallbacks.counts():
+            fallbacks.add_metric([level, reason], count)
         yield fallbacks
         yield from self._rate_families(read.metrics())
         yield self._durations()
@@ -121,7 +110,7 @@ class ViewCollector(Collector):
         return family
 
     def _circuit(self) -> Iterator[Metric]:
-        breaker = circuit_of(self.read.services.settings)
+        breaker = self.read.services.circuit
         mode, _ = breaker.describe()
         state = GaugeMetricFamily(
             "endoveil_ollama_circuit_state", "The Ollama circuit breaker (1 for its state).",

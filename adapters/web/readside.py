@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from eventsourcing.persistence import IntegrityError
 
 from adapters.bootstrap import Services
-from projections.durations import StepDurationView
 from projections.metrics import Window
 from projections.runner import catch_up
 from projections.views import View
@@ -40,8 +39,7 @@ class ReadSide:
         self.services = services
         self.videos = services.projections.videos
         self.fallbacks = services.projections.fallbacks
-        datastore = getattr(services.library.recorder, "datastore", None)
-        self.durations = StepDurationView(datastore)  # type: ignore[arg-type]
+        self.durations = services.projections.durations
         self.max_staleness = max_staleness
         self._lock = threading.Lock()
         self._caught_up_at = float("-inf")
@@ -49,8 +47,8 @@ class ReadSide:
 
     @property
     def views(self) -> list[View]:
-        """Every view the API reads (the catalog's and the duration histogram's)."""
-        return [*self.services.projections.views, self.durations]
+        """Every view the API reads (the catalog's)."""
+        return self.services.projections.views
 
     def fresh(self) -> None:
         """Catch the views up with the event log unless that was done very recently."""
@@ -89,9 +87,4 @@ class ReadSide:
 
     def video_count(self) -> int:
         """How many videos the status view holds (for pagination), cached per position."""
-
-        def count() -> int:
-            [row] = self.videos.query(f"SELECT COUNT(*) FROM {self.videos.table('video_status')}")
-            return int(row[0])
-
-        return self.cached("video_count", count)
+        return self.cached("video_count", self.videos.count)

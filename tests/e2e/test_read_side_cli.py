@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,6 +92,7 @@ def test_replay_rebuilds_equal_tables(imported: tuple[Path, dict[str, str]]) -> 
     run = endoveil(data, "replay")
     assert run.code == 0, run.out + run.err
     assert "video_status: 3 live rows, 3 rebuilt: equal" in run.out
+    assert re.search(r"^step_durations: [1-9]\d* live rows, \d+ rebuilt: equal$", run.out, re.M)
     one = endoveil(data, "replay", ids["good"])
     assert one.code == 0 and "status view agrees" in one.out
 

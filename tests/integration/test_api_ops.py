@@ -14,7 +14,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters import logs
-from adapters.bootstrap import build, circuit_of
+from adapters.bootstrap import build
 from adapters.settings import Settings
 from adapters.web import create_app
 from adapters.web.prometheus import STATUS_CODES, THRESHOLDS
@@ -32,7 +32,7 @@ def test_prometheus_metrics_from_the_views(tmp_path: Path) -> None:
     for n, outcome in enumerate(("anonymized", "anonymized", "raw", "failed"), start=1):
         record_import(services.library, n, outcome)
     for _ in range(settings.circuit_threshold):
-        circuit_of(settings).record(ollama_failed=True, reason="ollama_unavailable")
+        services.circuit.record(ollama_failed=True, reason="ollama_unavailable")
     with serving(create_app(services)) as url:
         response = httpx.get(f"{url}/metrics", headers=VIEWER)
     assert response.headers["content-type"].startswith("text/plain")

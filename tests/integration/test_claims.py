@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -23,8 +23,8 @@ from domain.pipeline import FallbackChain
 from domain.reasons import Reason
 from domain.rulebook import Command, State
 from domain.steps import Step
-from tests.backends import OnBackend, OnPostgres, OnSQLite, open_library
-from tests.fakes import FakeLevel, FakeStore, failing, succeeding
+from tests.backends import OnBackend, OnPostgres, OnSQLite, library_on, open_library
+from tests.fakes import FakeClock, FakeLevel, FakeStore, failing, succeeding
 
 
 def _video(library: VideoLibrary) -> UUID:
@@ -37,7 +37,18 @@ def _claimants(library: VideoLibrary, video_id: UUID) -> list[str]:
 
 
 class ClaimsContract(OnBackend):
-    """What claims guarantee, on any event store."""
+    """What claims guarantee, on any event store (leases lapse by moving a fake clock)."""
+
+    @pytest.fixture
+    def clock(self) -> FakeClock:
+        """The time the library reads; a test moves it instead of sleeping."""
+        return FakeClock()
+
+    @pytest.fixture
+    def library(self, tmp_path: Path, clock: FakeClock) -> Iterator[VideoLibrary]:
+        """A video library on a store of its own, on the fake ``clock``."""
+        with library_on(self.backend, tmp_path, clock) as library:
+            yield library
 
     def test_a_live_claim_keeps_other_runs_out(self, library: VideoLibrary) -> None:
         video_id = _video(library)
@@ -47,11 +58,14 @@ class ClaimsContract(OnBackend):
         library.claim(video_id, "run-a", 60)  # re-claiming one's own is fine
 
     def test_a_lapsed_claim_is_taken_over_and_the_old_run_stops(
-        self, library: VideoLibrary
+        self, library: VideoLibrary, clock: FakeClock
     ) -> None:
         video_id = _video(library)
         library.claim(video_id, "run-a", 0.01)
-        time.sleep(0.02)
+        clock.advance(0.009)
+        with pytest.raises(ClaimHeld):  # not yet lapsed
+            library.claim(video_id, "run-b", 60)
+        clock.advance(0.011)
         video = library.claim(video_id, "run-b", 60)
         claims = [e for e in library.history(video.id) if type(e).__name__ == "Claimed"]
         assert [c.taken_over_from for c in claims] == [None, "run-a"]  # type: ignore[attr-defined]
@@ -61,13 +75,15 @@ class ClaimsContract(OnBackend):
             )
         assert library.get(video.id).state is State.RECEIVED
 
-    def test_a_run_whose_claim_is_taken_mid_level_stops(self, library: VideoLibrary) -> None:
+    def test_a_run_whose_claim_is_taken_mid_level_stops(
+        self, library: VideoLibrary, clock: FakeClock
+    ) -> None:
         video_id = _video(library)
         library.claim(video_id, "run-a", 0.01)
 
         class SlowLevel(FakeLevel):
             def clean(self, video_id: str, source: str, target: str):  # type: ignore[no-untyped-def]
-                time.sleep(0.03)  # the lease lapses (before any heartbeat) and another run takes it
+                clock.advance(0.03)  # the lease lapses (before any heartbeat); another run takes it
                 library.claim(library.get(video.id).id, "run-b", 60)
                 return failing("ollama_timeout").result
 
@@ -95,7 +111,7 @@ class ClaimsContract(OnBackend):
             video_id = _video(first)
             stale = second.get(video_id)
             first.claim(video_id, "run-a", 60)
-            stale.claim("run-b", datetime.now(UTC), 60)  # run-b has not seen run-a's claim
+            stale.claim("run-b", second.clock.now(), 60)  # run-b has not seen run-a's claim
             with pytest.raises(IntegrityError):
                 second.save(stale)
             assert _claimants(second, video_id) == ["run-a"]

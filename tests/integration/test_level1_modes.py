@@ -187,9 +187,9 @@ def test_an_open_circuit_skips_level_one_at_once(
 
 @pytest.mark.slow
 def test_verification_fails_when_patient_text_is_readable(video: SyntheticVideo) -> None:
-    from adapters.cleaning.errors import LevelFailure
     from adapters.cleaning.verify import verify
     from adapters.video.ocr import RapidOcr
+    from domain.ports import LevelFailure
 
     info = read_info(str(video.path))
     with pytest.raises(LevelFailure) as failed:  # the unmasked original, checked as output
