@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     watch_stable_seconds: float = Field(default=2.0, ge=0)
     # Level 2's H.264 encoder: libx264, auto (probe the hardware encoders once) or one of them.
     encoder: str = "libx264"
+    # Review and release (#16): who releases outputs; how long originals and raw copies stay.
+    release_policy: Literal["auto", "review"] = "auto"
+    raw_retention_days: float | None = Field(default=None, gt=0)
 
     @property
     def event_store_path(self) -> Path:
