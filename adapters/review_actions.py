@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from adapters.bootstrap import Services
 from domain.reprocess import Reprocessor
 from domain.review import Decision
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
 
 
 def carry_out(

@@ -18,13 +18,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from adapters.bootstrap import Services
 from adapters.storage.atomic import fsync_dir
 from domain.rulebook import Level
 from domain.video import Video
 from projections.releases import ReleaseRecord
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
 
 _CHUNK = 1 << 20
 MANIFEST_FIELDS = (
