@@ -21,6 +21,7 @@ from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cleaning.cleaner import OllamaFrameCleaner
 from adapters.masking.masker import OnProgress, OpenCVMasker
 from adapters.settings import Settings
+from adapters.storage.digests import StoredFileDigests
 from adapters.storage.files import FileStore
 from adapters.storage.keycheck import open_checked_library
 from adapters.storage.keys import configured_key, new_key, save_key
@@ -32,7 +33,9 @@ from domain.erase import Eraser
 from domain.importer import Importer
 from domain.pipeline import FallbackChain
 from domain.ports import FrameCleaner, Masker, SystemClock
+from domain.releasing import ReleaseDesk
 from domain.reprocess import Reprocessor
+from domain.review import ReleasePolicy
 from projections.catalog import Projections
 
 
@@ -50,6 +53,7 @@ class Services:
     eraser: Eraser
     reprocessor: Reprocessor
     circuit: CircuitBreaker
+    desk: ReleaseDesk
 
     def catch_up(self) -> int:
         """Bring the materialised views up to date with the event log."""
@@ -164,12 +168,32 @@ def build(
         circuit=circuit,
     )
     vault = KeyFileVault(settings.data_dir)
-    chain = FallbackChain(library, cleaner, masker or OpenCVMasker(on_progress), store, vault=vault)
+    desk = ReleaseDesk(
+        library, StoredFileDigests(settings.data_dir), ReleasePolicy(settings.release_policy)
+    )
+    chain = FallbackChain(
+        library,
+        cleaner,
+        masker or OpenCVMasker(on_progress),
+        store,
+        vault=vault,
+        on_archived=desk.after_archive,
+    )
     importer = Importer(
         library, chain, store, OpenCVProbe(), settings.lease_seconds, LocalProcesses()
     )
     eraser = Eraser(library, store, vault)
     reprocessor = Reprocessor(library, chain)
     return Services(
-        settings, library, store, chain, importer, projections, vault, eraser, reprocessor, circuit
+        settings,
+        library,
+        store,
+        chain,
+        importer,
+        projections,
+        vault,
+        eraser,
+        reprocessor,
+        circuit,
+        desk,
     )

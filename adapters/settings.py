@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     views_max_staleness: float = Field(default=0.5, ge=0)
     watch_stable_seconds: float = Field(default=2.0, ge=0)
+    # Review and release (#16): who releases outputs; how long originals and raw copies stay.
+    release_policy: Literal["auto", "review"] = "auto"
+    raw_retention_days: float | None = Field(default=None, gt=0)
 
     @property
     def event_store_path(self) -> Path:

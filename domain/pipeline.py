@@ -37,6 +37,7 @@ class FallbackChain:
         store: VideoStore,
         clock: Callable[[], float] = time.monotonic,
         vault: MetadataVault | None = None,
+        on_archived: Callable[[UUID], Video] | None = None,
     ) -> None:
         self._library = library
         self._cleaner = cleaner
@@ -44,6 +45,8 @@ class FallbackChain:
         self._store = store
         self._clock = clock
         self._vault = vault
+        # The release policy's decision (domain/releasing.py), recorded once the chain is done.
+        self.on_archived = on_archived
 
     def run(self, video_id: UUID, run_id: str | None = None, lease_seconds: float = 300.0) -> Video:
         """Advance the video until it reaches a terminal state; return it.
@@ -60,6 +63,8 @@ class FallbackChain:
             video = run.apply(Command.START_CLEANING, started)
         while video.state not in TERMINAL_STATES:
             video = self._advance(run, video)
+        if video.state is State.ARCHIVED and self.on_archived is not None:
+            video = self.on_archived(video_id)
         return video
 
     def _advance(self, run: Run, video: Video) -> Video:

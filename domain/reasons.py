@@ -60,6 +60,16 @@ class Reason(StrEnum):
     UNSUPPORTED_DIMENSIONS = "unsupported_dimensions"
     UNSUPPORTED_FRAME_RATE = "unsupported_frame_rate"
     NO_FRAMES = "no_frames"
+    # Review and release (domain/review.py) and who saw what
+    RELEASE_HELD = "release_held"
+    RELEASED_BY_POLICY = "released_by_policy"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RETAINED = "retained"
+    REPROCESS_DECIDED = "reprocess_decided"
+    ERASE_DECIDED = "erase_decided"
+    MEDIA_SERVED = "media_served"
+    EXPORTED = "exported"
     FILE_NAME_TOO_LONG = "file_name_too_long"
 
     @property
@@ -108,6 +118,15 @@ SENTENCES: Final[dict[Reason, str]] = {
     Reason.UNSUPPORTED_DIMENSIONS: "The video's frame size is larger than supported.",
     Reason.UNSUPPORTED_FRAME_RATE: "The video's frame rate is outside the supported range.",
     Reason.NO_FRAMES: "The video declares no frames.",
+    Reason.RELEASE_HELD: "The output waits for a reviewer's approval before it may be shared.",
+    Reason.RELEASED_BY_POLICY: "The release policy released the verified output.",
+    Reason.APPROVED: "A reviewer approved the output for release.",
+    Reason.REJECTED: "A reviewer kept the output from release.",
+    Reason.RETAINED: "A reviewer decided to keep the raw copy; it is never released.",
+    Reason.REPROCESS_DECIDED: "A reviewer sent the video back to be anonymized again.",
+    Reason.ERASE_DECIDED: "A reviewer decided to erase the unanonymized files.",
+    Reason.MEDIA_SERVED: "An unanonymized file of the video was sent to someone.",
+    Reason.EXPORTED: "The released output was copied out in an export.",
     Reason.FILE_NAME_TOO_LONG: "The file name is too long to claim; the file was not imported.",
 }
 

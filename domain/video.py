@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import ClaimHeld, ClaimLost, TransitionNotAllowed
 from domain.reasons import Reason, reason_of
+from domain.review import Release, check_decision, next_release
 from domain.rulebook import TERMINAL_STATES, Command, Level, State, next_state
 from domain.steps import Step
 
@@ -123,6 +124,84 @@ class Video(Aggregate):
             """From now on the video keeps only its history and its anonymized output."""
             aggregate.erased = True
             aggregate.claimed_by = None
+
+    class Reviewed(Aggregate.Event):
+        """A release decision on the current run's output (``domain/review.py``).
+
+        ``reviewer`` names who decided: a reviewer's token name, or ``policy:<name>``.
+        """
+
+        decision: str
+        reason: str
+        reviewer: str
+        run: int
+        output_sha256: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            """Move the release state as the review rulebook says."""
+            release = next_release(self.decision, aggregate.release_state)
+            aggregate.release_run = self.run
+            aggregate.release_decision = release
+            if release is Release.RELEASED:
+                aggregate.released_sha256 = self.output_sha256
+            elif release is Release.REJECTED:
+                aggregate.released_sha256 = None
+
+    class MediaServed(Aggregate.Event):
+        """Someone was sent one of the video's files (who saw what)."""
+
+        kind: str
+        viewer: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing changes: the event is the record."""
+
+    class Exported(Aggregate.Event):
+        """The released output was copied out in an export (``endoveil export``)."""
+
+        export_id: str
+        output_sha256: str
+        exporter: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing changes: the event is the record."""
+
+    @property
+    def release_state(self) -> Release:
+        """Whether this run's output may leave; ``undecided`` until decided on this run."""
+        if self.state is not State.ARCHIVED:
+            return Release.UNDECIDED
+        if getattr(self, "release_run", -1) != self.runs:  # a new run needs a new decision
+            return Release.QUARANTINED if self.level is Level.RAW_COPIED else Release.UNDECIDED
+        decided: Release = getattr(self, "release_decision", Release.UNDECIDED)
+        return decided
+
+    def review(self, decision: str, reason: str, reviewer: str, sha256: str | None) -> None:
+        """Record a release decision; ``sha256`` is that of the output it concerns.
+
+        Raises:
+            TransitionNotAllowed: the review rulebook or the video's output forbids it.
+        """
+        check_decision(self, decision, reason)
+        self.trigger_event(self.Reviewed, decision=decision, reason=reason, reviewer=reviewer,
+                           run=self.runs, output_sha256=sha256)  # fmt: skip
+
+    def record_serving(self, kind: str, viewer: str) -> None:
+        """Record that ``viewer`` was sent the video's ``kind`` file (raw, quarantined...)."""
+        self.trigger_event(self.MediaServed, kind=kind, viewer=viewer)
+
+    def record_export(self, export_id: str, sha256: str, exporter: str) -> None:
+        """Record that the released output (``sha256``) left in export ``export_id``.
+
+        Raises:
+            TransitionNotAllowed: the output is not released, or not the released bytes.
+        """
+        if self.release_state is not Release.RELEASED or sha256 != getattr(
+            self, "released_sha256", 0
+        ):
+            raise TransitionNotAllowed("export", self.release_state.value)
+        self.trigger_event(self.Exported, export_id=export_id, output_sha256=sha256,
+                           exporter=exporter)  # fmt: skip
 
     class ReimportRefused(Aggregate.Event):
         """The bytes of an erased video were imported again and refused: nothing was kept."""
@@ -369,6 +448,9 @@ VideoEvent = (
     | Video.Claimed
     | Video.LeaseRenewed
     | Video.Erased
+    | Video.Reviewed
+    | Video.MediaServed
+    | Video.Exported
     | Video.ReimportRefused
     | Video.ClaimReleased
 )

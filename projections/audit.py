@@ -9,6 +9,7 @@ from functools import singledispatch
 from domain.reasons import clause_of, said
 from domain.rulebook import Command, Level
 from domain.video import Video, VideoEvent
+from projections.custody import custody_lines
 
 LEVEL_NAMES = {
     Level.FRAME_CLEANING: "Level 1 (frame_cleaning, OCR + language model)",
@@ -42,7 +43,7 @@ def explain(video_id: str, events: Sequence[VideoEvent]) -> list[str]:
     verdict = _verdict(video_id, [e for e in events if isinstance(e, Video.Transitioned)])
     if story.erased:
         verdict += " Its patient data and unanonymized files were erased."
-    return [verdict, *story.lines]
+    return [verdict, *story.lines, *custody_lines(events)]
 
 
 def _when(event: VideoEvent) -> str:

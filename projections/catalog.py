@@ -12,6 +12,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from projections.durations import StepDurationView
 from projections.fallbacks import FallbackView
 from projections.metrics import Metrics
+from projections.releases import ReleaseView
 from projections.runner import catch_up
 from projections.video_status import VideoStatusView
 from projections.views import View
@@ -24,6 +25,7 @@ class Projections:
     videos: VideoStatusView
     fallbacks: FallbackView
     durations: StepDurationView
+    releases: ReleaseView
 
     @classmethod
     def open(cls, app: Application[UUID], prefix: str = "") -> Projections:
@@ -35,12 +37,13 @@ class Projections:
             VideoStatusView(datastore, prefix),
             FallbackView(datastore, prefix),
             StepDurationView(datastore, prefix),
+            ReleaseView(datastore, prefix),
         )
 
     @property
     def views(self) -> list[View]:
         """Every view: what ``project`` catches up and ``replay`` rebuilds and compares."""
-        return [self.videos, self.fallbacks, self.durations]
+        return [self.videos, self.fallbacks, self.durations, self.releases]
 
     @property
     def metrics(self) -> Metrics:

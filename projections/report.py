@@ -9,11 +9,12 @@ import csv
 import html
 import io
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from projections.metrics import Rate, Window
+from projections.releases import ReleaseView
 from projections.video_status import VideoStatusView
 
 FORMATS = ("csv", "json", "html")
@@ -21,6 +22,7 @@ FIELDS = (
     "video_id", "imported_at", "state", "anonymized", "level", "reasons", "verification",
     "reprocessed",
 )  # fmt: skip
+EXPORT_FIELDS = ("video_id", "export_id", "at", "sha256", "exporter")
 
 
 @dataclass(frozen=True)
@@ -33,13 +35,25 @@ class ComplianceReport:
     rows: list[dict[str, Any]]
     summary: dict[str, int]
     metrics: Window
+    exports: list[dict[str, Any]] = field(default_factory=list)
 
 
 def build_report(
-    videos: VideoStatusView, metrics: Window, start: datetime, end: datetime, now: datetime
+    videos: VideoStatusView,
+    metrics: Window,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    releases: ReleaseView | None = None,
 ) -> ComplianceReport:
-    """The report of imports in ``[start, end)``; ``metrics`` is the window of that period."""
+    """The report of imports in ``[start, end)``; ``metrics`` is the window of that period.
+
+    With ``releases``, it also lists every export made in the period, and counts those of a
+    video that was never released or is a raw copy (always 0 unless something went around
+    the rulebook).
+    """
     rows = videos.report_rows(start, end)
+    exports = releases.exports_between(start, end) if releases else []
     summary = {
         "videos": len(rows),
         "anonymized": sum(1 for r in rows if r["anonymized"] == "yes"),
@@ -47,8 +61,21 @@ def build_report(
         "failed": sum(1 for r in rows if r["state"] == "failed"),
         "processing": sum(1 for r in rows if r["state"] not in ("archived", "failed")),
         "reprocessed": sum(1 for r in rows if r["reprocessed"]),
+        "exports": len(exports),
+        "exports_of_unreleased_videos": _unreleased(releases, exports),
     }
-    return ComplianceReport(start, end, now, rows, summary, metrics)
+    return ComplianceReport(start, end, now, rows, summary, metrics, exports)
+
+
+def _unreleased(releases: ReleaseView | None, exports: list[dict[str, Any]]) -> int:
+    if releases is None:
+        return 0
+    records = {e["video_id"]: releases.get(e["video_id"]) for e in exports}
+    return sum(
+        1
+        for e in exports
+        if (r := records[e["video_id"]]) is None or r.level == "raw_copied" or not r.decided_by
+    )
 
 
 def render(report: ComplianceReport, fmt: str) -> str:
@@ -69,6 +96,7 @@ def _as_dict(report: ComplianceReport) -> dict[str, Any]:
         "summary": report.summary,
         "metrics": asdict(report.metrics),
         "videos": report.rows,
+        "exports": report.exports,
     }
 
 
@@ -107,6 +135,15 @@ def summary_csv(report: ComplianceReport) -> str:
     return out.getvalue()
 
 
+def exports_csv(report: ComplianceReport) -> str:
+    """The period's exports, one row per video exported, as a table of their own."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_FIELDS)
+    writer.writerows([e[f] for f in EXPORT_FIELDS] for e in report.exports)
+    return out.getvalue()
+
+
 _COLOURS = {"good": "#2e7d32", "warning": "#ef6c00", "critical": "#c62828", "no_data": "#757575"}
 
 
@@ -124,6 +161,11 @@ def _html(report: ComplianceReport) -> str:
         for row in report.rows
     )
     period = f"{e(report.start.isoformat())} to {e(report.end.isoformat())}"
+    exported = "".join(
+        "<tr>" + "".join(f"<td>{e(str(x[f]))}</td>" for f in EXPORT_FIELDS) + "</tr>"
+        for x in report.exports
+    )
+    export_head = "".join(f"<th>{e(f)}</th>" for f in EXPORT_FIELDS)
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         "<title>endoveil compliance report</title></head><body>"
@@ -132,5 +174,7 @@ def _html(report: ComplianceReport) -> str:
         f"<h2>Summary</h2><table>{summary}</table>"
         f"<h2>Metrics</h2><table>{rates}</table>"
         f"<h2>Videos</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<h2>Exports</h2><table><thead><tr>{export_head}</tr></thead>"
+        f"<tbody>{exported}</tbody></table>"
         "</body></html>\n"
     )

@@ -22,6 +22,7 @@ from adapters.cli.level1_commands import (
 from adapters.cli.progress import MaskingProgress
 from adapters.cli.text import audit_lines, event_line, import_json, import_line, status_line
 from domain.importer import ImportReport
+from domain.review import review_mermaid
 from domain.rulebook import mermaid
 from projections.audit import explain
 
@@ -133,9 +134,11 @@ def audit(
 
 
 @app.command()
-def diagram() -> None:
+def diagram(
+    review: Annotated[bool, typer.Option("--review", help="The review rulebook.")] = False,
+) -> None:
     """Print the rulebook as a mermaid state diagram (the README picture)."""
-    typer.echo(mermaid())
+    typer.echo(review_mermaid() if review else mermaid())
 
 
 @app.command()
@@ -150,8 +153,12 @@ def main() -> None:
     """Console entry point: every command module registers on the one ``app``."""
     from adapters.cli import (  # noqa: F401
         backup_commands,
+        canary_command,
         erase_command,
+        export_commands,
         report_commands,
+        retention_command,
+        review_commands,
         service_commands,
         worker_command,
     )

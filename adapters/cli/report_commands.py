@@ -16,7 +16,7 @@ from adapters.cli.text import audit_lines, event_line, metrics_lines
 from projections.follow import watch_log
 from projections.metrics import as_json as metrics_json
 from projections.replay import rebuild_and_compare
-from projections.report import FORMATS, build_report, render, summary_csv
+from projections.report import FORMATS, build_report, exports_csv, render, summary_csv
 from projections.status import fold
 
 
@@ -66,7 +66,7 @@ def report(
     services.catch_up()
     views = services.projections
     window = views.metrics.between(begin, finish)
-    built = build_report(views.videos, window, begin, finish, datetime.now(UTC))
+    built = build_report(views.videos, window, begin, finish, datetime.now(UTC), views.releases)
     text = render(built, fmt)
     if output is None:
         typer.echo(text, nl=False)
@@ -77,6 +77,9 @@ def report(
         summary = output.with_name(f"{output.stem}.summary.csv")
         summary.write_text(summary_csv(built), encoding="utf-8")
         typer.echo(f"wrote {summary}")
+        exports = output.with_name(f"{output.stem}.exports.csv")
+        exports.write_text(exports_csv(built), encoding="utf-8")
+        typer.echo(f"wrote {exports}")
 
 
 @app.command()

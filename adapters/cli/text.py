@@ -10,6 +10,7 @@ from domain.importer import ImportReport
 from domain.reasons import Reason, clause_of, said, sentence_of
 from domain.rulebook import State, next_state
 from domain.video import Video, VideoEvent
+from projections.custody import custody_why
 from projections.metrics import Rate, Window
 from projections.status import VideoStatus
 
@@ -89,6 +90,15 @@ def _received(event: Video.Registered) -> tuple[str, str]:
 def _claimed(event: Video.Claimed) -> tuple[str, str]:
     took = " taking over a lapsed claim" if event.taken_over_from else ""
     return Reason.CLAIMED, f"A run claimed the video{took} (lease {event.lease_seconds:.0f} s)."
+
+
+@_why.register(Video.Reviewed)
+@_why.register(Video.MediaServed)
+@_why.register(Video.Exported)
+def _custody(event: VideoEvent) -> tuple[str, str]:
+    told = custody_why(event)
+    assert told is not None  # registered for exactly the events custody_why tells
+    return told
 
 
 @_why.register

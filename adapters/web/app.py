@@ -13,13 +13,15 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from adapters.bootstrap import Services
 from adapters.web import errors
 from adapters.web.auth import TokenAuth, caller_role
+from adapters.web.media_routes import media_router, signer_for
 from adapters.web.prometheus import exposition
 from adapters.web.readside import ReadSide
+from adapters.web.review_routes import review_router
 from adapters.web.routes import api_router
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
-#: The page loads only its own script and style; videos arrive as blobs fetched with the token.
+#: The page loads only its own scripts and style; videos stream from signed same-origin links.
 _PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; media-src 'self' blob:; object-src 'none'",
     "Referrer-Policy": "no-referrer",
@@ -56,6 +58,8 @@ def create_app(services: Services, auth: TokenAuth | None = None) -> FastAPI:
     app.state.auth = auth
     app.state.read_side = read
     app.include_router(api_router(read))
+    app.include_router(review_router(read))
+    app.include_router(media_router(read, signer_for(read)))
 
     @app.get("/metrics", summary="Prometheus metrics", dependencies=[Depends(caller_role)])
     def metrics() -> Response:

@@ -14,6 +14,7 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Met
 from prometheus_client.registry import Collector
 
 from adapters.web.readside import ReadSide
+from adapters.web.release_metrics import canary_families, now_utc, release_families
 from projections.metrics import CRITICAL, GOOD, NO_DATA, WARNING, Rate, Window
 
 #: Upper bounds (seconds) of the per-level duration histogram buckets.
@@ -46,6 +47,7 @@ class ViewCollector(Collector):
         """The metric families, as of the views' current positions."""
         yield from self.read.cached("prometheus", lambda: list(self._families()))
         yield from self._circuit()
+        yield from canary_families(self.read.services.settings.data_dir)
 
     def _families(self) -> Iterator[Metric]:
         read = self.read
@@ -66,6 +68,8 @@ class ViewCollector(Collector):
         yield fallbacks
         yield from self._rate_families(read.metrics())
         yield self._durations()
+        releases = read.services.projections.releases
+        yield from release_families(releases, read.services.settings, now_utc())
 
     def _rate_families(self, windows: dict[str, Window]) -> Iterator[Metric]:
         percent = GaugeMetricFamily(

@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 
 from adapters.cli.text import audit_lines
-from adapters.web.auth import CallerRole, Role, caller_role
+from adapters.web.auth import CallerRole, CurrentCaller, Role, caller_role
 from adapters.web.errors import ApiError
 from adapters.web.readside import ReadSide
+from adapters.web.who_saw import record_raw_serving
 from domain.errors import VideoNotFound
 from domain.rulebook import State
 from projections.audit import explain
@@ -83,13 +84,17 @@ def api_router(read: ReadSide) -> APIRouter:
         finish = datetime.combine(end + timedelta(days=1), clock_time.min, UTC)
         read.fresh()
         window = read.services.projections.metrics.between(begin, finish)
-        text = render(build_report(read.videos, window, begin, finish, datetime.now(UTC)), fmt)
+        releases = read.services.projections.releases
+        built = build_report(read.videos, window, begin, finish, datetime.now(UTC), releases)
+        text = render(built, fmt)
         return Response(text, media_type=_REPORT_TYPES[fmt])
 
     @router.get("/media/{video_id}", summary="A video file (raw only for reviewers)")
     def media(
         video_id: UUID,
         role: CallerRole,
+        caller: CurrentCaller,
+        request: Request,
         kind: Annotated[Literal["processed", "raw"], Query(alias="type")] = "processed",
     ) -> FileResponse:
         status = status_of(video_id)
@@ -97,6 +102,7 @@ def api_router(read: ReadSide) -> APIRouter:
             if role < Role.REVIEWER:
                 raise ApiError(403, "forbidden", "raw videos are served to reviewers only")
             path = raw_file(read, video_id)
+            record_raw_serving(read, status, path, caller.name, request.headers.get("range"))
             headers = {"X-Endoveil-Anonymized": "false"}
         else:
             path = processed_file(read, status)

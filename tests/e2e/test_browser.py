@@ -57,7 +57,7 @@ def test_page_shows_badges_warning_player_metrics_and_audit(
             "This video was imported without anonymization because Ollama could not be reached"
         )
         expect(good_card.locator(".badge")).to_have_text("Anonymized")
-        expect(good_card.locator("video")).to_have_attribute("src", re.compile(r"^blob:"))
+        expect(good_card.locator("video")).to_have_attribute("src", re.compile(r"^/media/"))
         expect(page.locator("#metrics td.critical").first).to_be_visible()  # 50 % success
         page.wait_for_function(  # the anonymized video really loads and has a duration
             f"document.querySelector('article[data-id=\"{good}\"] video').readyState >= 1"

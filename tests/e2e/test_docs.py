@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from domain.review import review_mermaid
 from domain.rulebook import mermaid
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -13,7 +14,7 @@ README = (ROOT / "README.md").read_text()
 
 def test_the_readme_diagram_is_generated_from_the_rulebook() -> None:
     blocks = re.findall(r"```mermaid\n(.*?)\n```", README, re.S)
-    assert blocks == [mermaid()], "run `endoveil diagram` and paste it into README.md"
+    assert blocks == [mermaid(), review_mermaid()], "paste `endoveil diagram [--review]` in README"
 
 
 def test_the_readme_has_two_setup_commands_and_ci_runs_the_test_one() -> None:

@@ -78,7 +78,8 @@ def test_exported_thresholds_are_those_of_the_metrics(
 def test_alert_rules_cover_raw_copies_and_every_threshold() -> None:
     rules = yaml.safe_load((ROOT / "deploy" / "alerts.yml").read_text())["groups"][0]["rules"]
     by_name = {rule["alert"]: rule["expr"] for rule in rules}
-    assert 'endoveil_imports{outcome="raw_copy"}' in by_name["NonAnonymizedVideoImported"]
+    assert "increase(endoveil_raw_copies_total[" in by_name["NonAnonymizedVideoImported"]
+    assert "endoveil_unreviewed_raw_copies" in by_name["RawCopiesAwaitingReview"]
     for rate in THRESHOLDS:
         name = "".join(word.title() for word in rate.split("_")) + "Rate"
         for severity in ("warning", "critical"):
@@ -90,6 +91,14 @@ def test_promtool_accepts_the_alert_rules() -> None:
     promtool = shutil.which("promtool")
     assert promtool, "promtool missing: .ci/run installs Debian's prometheus package"
     done = subprocess.run([promtool, "check", "rules", str(ROOT / "deploy" / "alerts.yml")],
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_promtool_unit_tests_of_the_alert_rules_pass() -> None:
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool missing: .ci/run installs Debian's prometheus package"
+    done = subprocess.run([promtool, "test", "rules", "alerts_test.yml"], cwd=ROOT / "deploy",
                           capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -127,6 +127,8 @@ class ProjectionsContract(OnBackend):
             "failed": 1,
             "processing": 0,
             "reprocessed": 1,
+            "exports": 0,
+            "exports_of_unreleased_videos": 0,
         }
         as_csv = list(csv.reader(io.StringIO(render(report, "csv"))))
         assert as_csv[0][0] == "video_id" and len(as_csv) == 5  # one table: header and 4 videos

@@ -5,9 +5,9 @@
 
 const KEY = "endoveil-token";
 const PER_PAGE = 24;
-const RATES = { anonymization_success: "Anonymization success", fallback_usage: "Fallback usage",
-                import_failure: "Import failure" };
-const WINDOWS = { all_time: "All time", last_24h: "Last 24 h", last_100: "Last 100 imports" };
+const RATES = { anonymization_success: t("rateSuccess"), fallback_usage: t("rateFallback"),
+                import_failure: t("rateFailure") };  // t(): i18n.js, the browser's language
+const WINDOWS = { all_time: t("allTime"), last_24h: t("last24h"), last_100: t("last100") };
 let page = 1;
 
 const $ = (id) => document.getElementById(id);
@@ -52,34 +52,38 @@ function showSignedIn(signedIn) {
 
 function percent(rate) { return rate.percent === null ? "n/a" : `${rate.percent.toFixed(1)} %`; }
 
+// The thresholds of projections/metrics.py (good / warning / critical), shown beside each rate.
+const THRESHOLDS = { anonymization_success: "> 95 % / 80–95 % / < 80 %",
+                     fallback_usage: "< 5 % / 5–20 % / > 20 %", import_failure: "< 1 % / 1–5 % / > 5 %" };
+
 async function loadMetrics() {
   const windows = await api("/api/metrics");
-  const head = el("tr", {}, el("th", {}, "Rate"));
+  const head = el("tr", {}, el("th", {}, t("rate")), el("th", {}, t("threshold")));
   for (const label of Object.values(WINDOWS)) head.append(el("th", {}, label));
   const rows = [head];
   for (const [rate, label] of Object.entries(RATES)) {
-    const row = el("tr", {}, el("th", {}, label));
+    const row = el("tr", {}, el("th", {}, label), el("td", {}, THRESHOLDS[rate]));
     for (const name of Object.keys(WINDOWS)) {
       const value = windows[name][rate];
       row.append(el("td", { class: value.status, title: value.status },
-                    `${percent(value)} (${value.status.replace("_", " ")})`));
+                    `${percent(value)} · ${value.count}/${value.total} (${value.status.replace("_", " ")})`));
     }
     rows.push(row);
   }
   $("metrics-table").replaceChildren(...rows);
+  $("fallback-reasons").replaceChildren(...windows.all_time.fallbacks.map((f) =>
+    el("li", {}, `${f.level}: ${f.reason} · ${f.count}`)));
 }
 
 function title(video) {
-  const when = video.imported_at ? video.imported_at.replace("T", " ").slice(0, 19) + " UTC" : "";
-  return `Imported ${when} · ${video.video_id.slice(0, 8)}`;
+  return `${t("imported")} ${localTime(video.imported_at)} · ${video.video_id.slice(0, 8)}`;
 }
 
 const players = new IntersectionObserver((entries) => {
   for (const entry of entries) {
     if (!entry.isIntersecting) continue;
     players.unobserve(entry.target);
-    api(`/api/media/${entry.target.dataset.id}?type=processed`, true)
-      .then((blob) => { entry.target.src = URL.createObjectURL(blob); })
+    stream(entry.target, entry.target.dataset.id, "processed")  // media.js: a signed link
       .catch((err) => say(`Video could not be loaded: ${err.message}`));
   }
 });
@@ -117,7 +121,7 @@ async function showAudit(videoId) {
   $("audit-title").textContent = videoId;
   $("audit-story").replaceChildren(...audit.explanation.map((line) => el("li", {}, line)));
   $("audit-events").replaceChildren(...audit.events.map((e) => el("li", {},
-    el("span", { class: "when mono" }, e.time), `${e.event} → ${e.state}`,
+    el("span", { class: "when mono" }, localTime(e.time)), `${e.event} → ${e.state}`,
     e.level ? ` (${e.level})` : "", e.sentence ? `: ${e.sentence}` : "")));
   $("audit").hidden = false;
   $("audit").scrollIntoView({ behavior: "smooth" });
