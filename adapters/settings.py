@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # Review and release (#16): who releases outputs; how long originals and raw copies stay.
     release_policy: Literal["auto", "review"] = "auto"
     raw_retention_days: float | None = Field(default=None, gt=0)
+    # Running it in a clinic (#18): ImportsSilent fires after this long without an import.
+    import_silence_seconds: float = Field(default=14400.0, gt=0)
 
     @property
     def event_store_path(self) -> Path:

@@ -64,11 +64,14 @@ class StepDurationView(View):
         Returns:
             ``{(level, outcome): [count <= b for b in bounds] + [count, sum]}``.
         """
+        # Every column gets its own alias: PostgreSQL names all unnamed SUMs "sum", and a
+        # dict_row keeps only one value per name.
         buckets = ", ".join(
-            f"SUM(CASE WHEN seconds <= {float(b)!r} THEN 1 ELSE 0 END)" for b in bounds
+            f"SUM(CASE WHEN seconds <= {float(b)!r} THEN 1 ELSE 0 END) AS le_{i}"
+            for i, b in enumerate(bounds)
         )
         rows = self.query(
-            f"SELECT level, outcome, {buckets}, COUNT(*), COALESCE(SUM(seconds), 0) "
+            f"SELECT level, outcome, {buckets}, COUNT(*) AS n, COALESCE(SUM(seconds), 0) AS total "
             f"FROM {self.table('step_durations')} GROUP BY level, outcome ORDER BY level, outcome"
         )
         # sqlite3.Row iterates over values and dict_row over keys: go through keys() for both

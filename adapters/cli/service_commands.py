@@ -66,6 +66,7 @@ def watch(
     Handled inputs are moved to INBOX/done or INBOX/failed (never deleted); files present
     when the watcher starts are imported too.
     """
+    from adapters.heartbeat import write_heartbeat
     from adapters.watcher import InboxWatcher  # imported here: it pulls in watchdog
 
     context = _context(ctx)
@@ -79,6 +80,7 @@ def watch(
         failed=failed,
         after_import=lambda: _catch_up_quietly(services),
         finish=lambda path, video_id: services.importer.process(path, video_id, duplicate=True),
+        heartbeat=lambda: write_heartbeat(context.settings.data_dir),
     )
     _catch_up_quietly(services)  # first finish what an interrupted run left (issue 8)
     unfinished = [UUID(video_id) for video_id in services.projections.videos.unfinished()]
