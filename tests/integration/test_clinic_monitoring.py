@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.canary.record import CanaryResult, record
@@ -20,7 +21,9 @@ from adapters.web import create_app
 from tests.backends import OnPostgres, OnSQLite, Wire
 from tests.serving import record_import, serving
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+README = ROOT / "README.md"
 VIEWER = {"Authorization": "Bearer view-token"}
 #: PromQL words that are not metric names (functions are told by the "(" that follows them).
 PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or",
@@ -134,3 +137,10 @@ def test_promtool_accepts_the_scrape_config(tmp_path: Path) -> None:
     done = subprocess.run([promtool, "check", "config", str(tmp_path / "prometheus.yml")],
                           capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_readme_says_what_to_do_for_every_alert() -> None:
+    rules = yaml.safe_load((DEPLOY / "alerts.yml").read_text())["groups"][0]["rules"]
+    section = README.read_text().split("## Running it in a clinic", 1)[1].split("\n## ", 1)[0]
+    missing = [rule["alert"] for rule in rules if f"- `{rule['alert']}`:" not in section]
+    assert rules and missing == []
