@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import psycopg
-
 from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cleaning.cleaner import OllamaFrameCleaner
 from adapters.masking.masker import OnProgress, OpenCVMasker
@@ -93,6 +91,9 @@ def event_store_env(settings: Settings, key: str | None = None) -> dict[str, str
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
         "POSTGRES_SCHEMA": settings.postgres_schema,
+        # a pooled connection the server dropped (restart, failover) is replaced when next
+        # taken, instead of failing the read or write that takes it
+        "POSTGRES_PRE_PING": "y",
     }
 
 
@@ -108,6 +109,8 @@ def _creating_tables(settings: Settings) -> Iterator[None]:
     if settings.event_store == "sqlite":
         yield
         return
+    import psycopg  # imported here: SQLite installations never load the PostgreSQL driver
+
     with psycopg.connect(settings.event_store, autocommit=True) as connection:
         connection.execute(
             "SELECT pg_advisory_lock(hashtext(%s))", [f"endoveil {settings.postgres_schema}"]
@@ -174,7 +177,7 @@ def build(
     chain = FallbackChain(
         library,
         cleaner,
-        masker or OpenCVMasker(on_progress),
+        masker or OpenCVMasker(on_progress, encoder=settings.encoder),
         store,
         vault=vault,
         on_archived=desk.after_archive,

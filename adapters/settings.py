@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     raw_retention_days: float | None = Field(default=None, gt=0)
     # Running it in a clinic (#18): ImportsSilent fires after this long without an import.
     import_silence_seconds: float = Field(default=14400.0, gt=0)
+    # Level 2's H.264 encoder: libx264, auto (probe the hardware encoders once) or one of them.
+    encoder: str = "libx264"
 
     @property
     def event_store_path(self) -> Path:

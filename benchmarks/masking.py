@@ -7,7 +7,11 @@ black outside the Olympus rectangle and libx264 veryfast crf 18 (the baseline), 
 level 2 (``OpenCVMasker.mask`` end to end: detection, mask+encode, verification), the ratio
 c/b (also on the clip repeated to 4x its length, where detection and verification weigh
 less), the PSNR of the endoscope region against the input, and the peak RSS of the level-2
-process tree for a 20 s and an 80 s clip (and a 10-minute 320x240 clip with ``--long``).
+process tree for a 20 s and an 80 s clip (and a 10-minute 320x240 clip with ``--long``),
+the cost of the checks added for unseen recorders (region search with brightness, reading
+the image for patient-like text on two keyframes, classifying frames when a sample showed
+no surround), and the whole ``endoveil import`` of a 16 s clip with Ollama down against the
+baseline (start-up, copy and hash, probe, detection, encode, verification).
 Each timing is repeated; min / median / max are printed (the machine is shared).
 """
 
@@ -15,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -91,6 +97,62 @@ def concat(clip: Path, times: int, target: Path) -> Path:
     return target
 
 
+_CHECKS = """
+import itertools, json, sys, time
+import numpy as np
+from adapters.endoscope.activity import locate_endoscope
+from adapters.endoscope.blanks import find_blank_ranges
+from adapters.masking.inside_text import InsideReader
+from adapters.video.ffmpeg_frames import stream_frames
+from adapters.video.ocr import RapidOcr
+from adapters.video.opencv_frames import read_info
+path = sys.argv[1]
+info = read_info(path)
+start = time.perf_counter()
+region = locate_endoscope(path, info).region
+detect = time.perf_counter() - start
+ocr = RapidOcr()
+ocr.find_text(np.zeros((64, 64, 3), np.uint8))  # the model loads once per process
+frames = stream_frames(["-i", path], "select=not(mod(n\\,100))", info.width, info.height,
+                       "gbrp")
+keyframes = [planes.copy() for planes in itertools.islice(frames, 2)]
+frames.close()
+reader = InsideReader(ocr, region.bbox)
+start = time.perf_counter()
+for planes in keyframes:
+    reader.add(planes)
+reader.result()
+inside = time.perf_counter() - start
+start = time.perf_counter()
+find_blank_ranges(path, region, info.frames)
+blanks = time.perf_counter() - start
+print(json.dumps({"detect": detect, "inside": inside, "blanks": blanks}))
+"""
+
+
+def checks_cost(clip: Path) -> dict[str, float]:
+    """Seconds of region search, inside reading (2 keyframes) and frame classification."""
+    done = subprocess.run([sys.executable, "-c", _CHECKS, str(clip)], cwd=ROOT,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    costs: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return costs
+
+
+def whole_import(clip: Path, work: Path) -> float:
+    """Seconds of ``endoveil import`` of ``clip`` into a fresh data dir, Ollama down."""
+    data = work / "import-data"
+    shutil.rmtree(data, ignore_errors=True)
+    env = {**os.environ, "OLLAMA_HOST": "http://127.0.0.1:9", "ENDOVEIL_DATA_DIR": str(data)}
+    env.pop("ENDOVEIL_EVENT_STORE", None)
+    start = time.perf_counter()
+    command = [sys.executable, "-m", "adapters.cli", "import", str(clip), "--json"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if '"fallback_basic"' not in done.stdout:
+        raise SystemExit(f"the import did not end at level 2: {done.stdout} {done.stderr[-500:]}")
+    return seconds
+
+
 def spread(values: list[float], digits: int = 1) -> str:
     median, low, high = statistics.median(values), min(values), max(values)
     return f"{median:7.{digits}f}  (min {low:.{digits}f}, max {high:.{digits}f})"
@@ -138,6 +200,19 @@ def main() -> None:
     print(f"c/b at {4 * options.seconds:g} s (per run)         {spread(ratios80, 2)}")
     print(f"peak RSS level 2 tree: {options.seconds:g} s {spread(rss20)} MB; "
           f"{4 * options.seconds:g} s {spread(rss80)} MB")  # fmt: skip
+    costs = checks_cost(clip)
+    print(f"new checks on the {options.seconds:g} s clip: region search {costs['detect']:.2f} s, "
+          f"reading the image on 2 keyframes {costs['inside']:.2f} s (beside the encode), "
+          f"classifying every frame {costs['blanks']:.2f} s (only when a sample had no "
+          "surround)")  # fmt: skip
+    clip16 = work / "olympus-16s.mp4"
+    if not clip16.exists():
+        make_video(clip16, "olympus", seconds=16.0, seed=3)
+    imports = []
+    for _ in range(options.repeats):
+        base16 = run(["-i", str(clip16), "-vf", BASE_FILTER, "-an", *ENCODER, str(base)])
+        imports.append(base16 / whole_import(clip16, work))
+    print(f"whole endoveil import, 16 s clip, baseline/import {spread(imports, 2)}")
     if options.long:
         small = work / "small-20s.mp4"
         if not small.exists():

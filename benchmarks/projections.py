@@ -77,7 +77,7 @@ def write(library: VideoLibrary, videos: int) -> tuple[int, float]:
         )  # fmt: skip
         history(video, n)
         pending = video.collect_events()
-        library.save(*pending)  # type: ignore[arg-type]
+        library.save(*pending)
         events += len(pending)
     return events, time.perf_counter() - started
 

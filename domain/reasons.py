@@ -50,6 +50,7 @@ class Reason(StrEnum):
     ENCODER_FAILED = "encoder_failed"
     MASKING_FAILED = "masking_failed"
     VERIFICATION_FAILED = "verification_failed"
+    TEXT_INSIDE_IMAGE = "text_inside_image"
     # Bad input, refused before or by the probe
     MISSING_FILE = "missing_file"
     IS_DIRECTORY = "is_directory"
@@ -109,6 +110,8 @@ SENTENCES: Final[dict[Reason, str]] = {
     Reason.ENCODER_FAILED: "The video encoder failed.",
     Reason.MASKING_FAILED: "Masking the frames stopped on an error.",
     Reason.VERIFICATION_FAILED: "The output failed its check for readable patient text.",
+    Reason.TEXT_INSIDE_IMAGE: "Patient text inside the endoscope image stayed readable after "
+    "masking it.",
     Reason.MISSING_FILE: "The file does not exist.",
     Reason.IS_DIRECTORY: "The path is a directory, not a video file.",
     Reason.NOT_A_FILE: "The path is not a regular file.",

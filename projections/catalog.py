@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from projections.durations import StepDurationView
@@ -15,7 +14,7 @@ from projections.metrics import Metrics
 from projections.releases import ReleaseView
 from projections.runner import catch_up
 from projections.video_status import VideoStatusView
-from projections.views import View
+from projections.views import View, is_postgres
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class Projections:
     def open(cls, app: Application[UUID], prefix: str = "") -> Projections:
         """The views on ``app``'s own database (tables named with ``prefix``)."""
         datastore = getattr(app.recorder, "datastore", None)
-        if not isinstance(datastore, SQLiteDatastore | PostgresDatastore):
+        if not (isinstance(datastore, SQLiteDatastore) or is_postgres(datastore)):
             raise TypeError("materialised views need the SQLite or PostgreSQL event store")
         return cls(
             VideoStatusView(datastore, prefix),

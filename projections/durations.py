@@ -64,16 +64,19 @@ class StepDurationView(View):
         Returns:
             ``{(level, outcome): [count <= b for b in bounds] + [count, sum]}``.
         """
-        # Every column gets its own alias: PostgreSQL names all unnamed SUMs "sum", and a
-        # dict_row keeps only one value per name.
+        # every column named: psycopg's dict rows keep one value per name, and unnamed
+        # SUM(...) columns would all be called "sum"
         buckets = ", ".join(
-            f"SUM(CASE WHEN seconds <= {float(b)!r} THEN 1 ELSE 0 END) AS le_{i}"
-            for i, b in enumerate(bounds)
+            f"SUM(CASE WHEN seconds <= {float(b)!r} THEN 1 ELSE 0 END) AS le_{n}"
+            for n, b in enumerate(bounds)
         )
         rows = self.query(
-            f"SELECT level, outcome, {buckets}, COUNT(*) AS n, COALESCE(SUM(seconds), 0) AS total "
+            f"SELECT level, outcome, {buckets}, COUNT(*) AS count, "
+            "COALESCE(SUM(seconds), 0) AS total "
             f"FROM {self.table('step_durations')} GROUP BY level, outcome ORDER BY level, outcome"
         )
-        # sqlite3.Row iterates over values and dict_row over keys: go through keys() for both
-        values = [[row[key] for key in row.keys()] for row in rows]  # noqa: SIM118
-        return {(v[0], v[1]): [float(x or 0) for x in v[2:]] for v in values}
+        names = [f"le_{n}" for n in range(len(bounds))] + ["count", "total"]
+        return {
+            (row["level"], row["outcome"]): [float(row[name] or 0) for name in names]
+            for row in rows
+        }

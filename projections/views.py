@@ -12,16 +12,27 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
 
 from eventsourcing.persistence import IntegrityError, OperationalError, ProgrammingError, Tracking
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from domain.video import VideoEvent
 
+if TYPE_CHECKING:
+    from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+
 #: A page of the event log: (notification position, decoded domain event).
 Page = Sequence[tuple[int, VideoEvent]]
+
+
+def is_postgres(datastore: object) -> TypeGuard[PostgresDatastore]:
+    """Whether ``datastore`` is PostgreSQL's; a SQLite one is told without loading psycopg."""
+    if isinstance(datastore, SQLiteDatastore):
+        return False
+    from eventsourcing.postgres import PostgresDatastore  # imports psycopg: only when needed
+
+    return isinstance(datastore, PostgresDatastore)
 
 
 def timestamp(moment: datetime) -> str:
@@ -45,20 +56,22 @@ class View(ABC):
         self.prefix = prefix
         self.datastore = datastore
         self.tracker: SQLiteTrackingRecorder | PostgresTrackingRecorder
-        if isinstance(datastore, PostgresDatastore):
-            self.tracker = PostgresTrackingRecorder(datastore)
-            self._schema = f'"{datastore.schema}".' if datastore.schema else ""
-            self._tracking_table = f"{self._schema}{self.tracker.tracking_table_name}"
-        else:
+        if isinstance(datastore, SQLiteDatastore):
             self.tracker = SQLiteTrackingRecorder(datastore)
             self._schema = ""
             self._tracking_table = "tracking"
+        else:
+            from eventsourcing.postgres import PostgresTrackingRecorder  # psycopg: only here
+
+            self.tracker = PostgresTrackingRecorder(datastore)
+            self._schema = f'"{datastore.schema}".' if datastore.schema else ""
+            self._tracking_table = f"{self._schema}{self.tracker.tracking_table_name}"
         self._create_tables()
 
     @property
     def postgres(self) -> bool:
         """Whether the view lives in PostgreSQL."""
-        return isinstance(self.datastore, PostgresDatastore)
+        return is_postgres(self.datastore)
 
     def sql(self, statement: str) -> str:
         """``statement`` with the backend's placeholders."""

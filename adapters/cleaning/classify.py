@@ -13,7 +13,7 @@ import httpx
 import ollama
 from pydantic import BaseModel
 
-from adapters.cleaning.ollama_http import EXPECTED, explain
+from adapters.cleaning.ollama_http import expected_errors, explain
 from adapters.cleaning.rules import shape
 
 METADATA_FIELDS = ("first_name", "last_name", "birth_date", "exam_date", "device")
@@ -104,9 +104,9 @@ class Classifier:
                 stream=False,
             )
             return Answer.model_validate_json(reply.message.content or "")
-        except EXPECTED as err:
+        except expected_errors() as err:
             raise explain(err) from None
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
-        self._client.close()  # type: ignore[no-untyped-call]
+        self._client.close()  # type: ignore[no-untyped-call]  # ollama's close() is unannotated

@@ -15,22 +15,23 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
-import ollama
-
-from adapters.cleaning.budget import run_with_budget
-from adapters.cleaning.child import Job, Outcome
 from adapters.cleaning.circuit import CircuitBreaker
-from adapters.cleaning.ollama_http import EXPECTED, OLLAMA_FAILURES, canonical, explain
+from adapters.cleaning.ollama_http import OLLAMA_FAILURES, canonical, expected_errors, explain
 from adapters.cleaning.ollama_http import base_url as base_url
-from adapters.cleaning.ollama_http import explain as _explain  # noqa: F401  (tests use it)
 from adapters.cleaning.ollama_http import public_host as public_host
-from adapters.cleaning.sampling import SamplingPolicy
 from adapters.storage.atomic import atomic_target
-from adapters.video.opencv_frames import UnreadableVideo, read_info
 from domain.ports import LevelFailure, LevelResult
 from domain.reasons import Reason
+
+# httpx, the ollama client, OpenCV and the child-process machinery are imported where level 1
+# runs, not here: the composition root builds this cleaner for every CLI command.
+if TYPE_CHECKING:
+    import httpx
+
+    from adapters.cleaning.child import Outcome
+    from adapters.cleaning.sampling import SamplingPolicy
 
 DEFAULT_MODEL = "qwen2.5:1.5b-instruct"
 DEFAULT_OCR_ENGINE = "rapidocr_onnxruntime"
@@ -82,7 +83,7 @@ class OllamaFrameCleaner:
         self._ocr_engine = ocr_engine
         self._budget_s = budget_s
         self._circuit = circuit
-        self._policy = policy or SamplingPolicy()
+        self._policy = policy  # None: the default policy, made when level 1 runs
         self._clock = clock
 
     def clean(self, video_id: str, source: str, target: str) -> LevelResult:
@@ -143,6 +144,8 @@ class OllamaFrameCleaner:
             self._circuit.record(False)
 
     def _timeout(self, deadline: float) -> httpx.Timeout:
+        import httpx
+
         left = max(0.01, deadline - self._clock())
         return httpx.Timeout(min(self._read_timeout, left), connect=self._connect_timeout)
 
@@ -154,10 +157,12 @@ class OllamaFrameCleaner:
             raise LevelFailure(
                 Reason.OLLAMA_UNAVAILABLE, "The Ollama host setting is not a valid URL."
             ) from None
+        import ollama
+
         try:
             with ollama.Client(host=url, timeout=self._timeout(deadline)) as client:
                 listed = {canonical(m.model) for m in client.list().models if m.model}
-        except EXPECTED as err:
+        except expected_errors() as err:
             raise explain(err) from err
         versions["ollama"] = self._server_version(url, deadline)
         if not listed:
@@ -173,17 +178,25 @@ class OllamaFrameCleaner:
 
     def _server_version(self, url: str, deadline: float) -> str:
         """Ask ``/api/version`` for Ollama's version; ``unknown`` if it will not say."""
+        import httpx
+
+        unanswered: tuple[type[Exception], ...] = (*expected_errors(), AttributeError)
         try:
             with httpx.Client(base_url=url, timeout=self._timeout(deadline)) as http:
                 answer = http.get("/api/version")
                 answer.raise_for_status()
                 version = answer.json().get("version")
-        except (*EXPECTED, AttributeError):
+        except unanswered:
             return "unknown"
         return version if isinstance(version, str) else "unknown"
 
     def _work(self, source: str, target: Path, deadline: float) -> Outcome:
         """Clean in a child process under what is left of the budget; publish atomically."""
+        from adapters.cleaning.budget import run_with_budget
+        from adapters.cleaning.child import Job
+        from adapters.cleaning.sampling import SamplingPolicy
+        from adapters.video.opencv_frames import UnreadableVideo, read_info
+
         try:
             info = read_info(source)  # cheap: fail here rather than in a child process
         except UnreadableVideo:
@@ -200,6 +213,6 @@ class OllamaFrameCleaner:
                 model=self._model,
                 connect_timeout=self._connect_timeout,
                 read_timeout=self._read_timeout,
-                policy=self._policy,
+                policy=self._policy or SamplingPolicy(),
             )
             return run_with_budget(job, deadline - self._clock())

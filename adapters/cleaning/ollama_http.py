@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from functools import cache
 from urllib.parse import urlsplit, urlunsplit
-
-import httpx
-import ollama
 
 from domain.ports import LevelFailure
 from domain.reasons import Reason
 
 _DEFAULT_PORT = 11434  # what the ollama client assumes when the host names no port
-# Everything a network call to Ollama may raise for an expected reason. pydantic's
-# ValidationError and json.JSONDecodeError are ValueErrors; ConnectionError is an OSError.
-EXPECTED = (httpx.HTTPError, httpx.InvalidURL, ollama.ResponseError, OSError, ValueError)
+
+
+@cache
+def expected_errors() -> tuple[type[Exception], ...]:
+    """Everything a network call to Ollama may raise for an expected reason.
+
+    pydantic's ValidationError and json.JSONDecodeError are ValueErrors; ConnectionError is
+    an OSError. A function rather than a constant so that importing this module (every CLI
+    command builds level 1) does not load httpx and the ollama client.
+    """
+    import httpx
+    import ollama
+
+    return (httpx.HTTPError, httpx.InvalidURL, ollama.ResponseError, OSError, ValueError)
+
 
 #: Reasons that mean Ollama itself failed; they count towards the circuit breaker.
 OLLAMA_FAILURES = frozenset(
@@ -63,6 +73,9 @@ def canonical(model: str) -> str:
 
 def explain(err: Exception) -> LevelFailure:
     """Map a client exception to a reason code and a sentence without patient data."""
+    import httpx
+    import ollama
+
     if isinstance(err, httpx.ConnectTimeout | httpx.ConnectError | httpx.UnsupportedProtocol):
         return LevelFailure(Reason.OLLAMA_UNAVAILABLE, "Ollama could not be reached.")
     if isinstance(err, httpx.InvalidURL):

@@ -7,16 +7,17 @@ Output names videos by id only; patient metadata is never printed.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import circuit_of
-from adapters.cleaning.circuit import CircuitBreaker
 from adapters.cli.app import _context, _parse_id, app
 from domain.errors import VideoNotFound
 from domain.reasons import Reason, clause_of, sentence_of
+
+if TYPE_CHECKING:
+    from adapters.cleaning.circuit import CircuitBreaker
 
 
 def circuit_json(breaker: CircuitBreaker) -> dict[str, Any]:
@@ -52,6 +53,8 @@ def circuit(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Show the Ollama circuit breaker: closed, open (level 1 skipped) or half-open."""
+    from adapters.bootstrap import circuit_of  # the composition root, once a command runs
+
     # The composition root's breaker, without the rest of it: reading a file needs no event
     # store, and this command must not create one (and a cipher key) in a mistyped data dir.
     breaker = circuit_of(_context(ctx).settings)

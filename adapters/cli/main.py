@@ -8,12 +8,11 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import Services
 from adapters.cli.app import Context, _context, _history, _parse_id, app
 from adapters.cli.failures import describe
 from adapters.cli.level1_commands import (
@@ -25,6 +24,9 @@ from domain.importer import ImportReport
 from domain.review import review_mermaid
 from domain.rulebook import mermaid
 from projections.audit import explain
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
 
 
 @app.command("import")
@@ -160,6 +162,7 @@ def main() -> None:
         retention_command,
         review_commands,
         service_commands,
+        verify_command,
         worker_command,
     )
 
@@ -176,4 +179,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 class MaskingProgress:
@@ -15,6 +16,10 @@ class MaskingProgress:
     """
 
     def __init__(self) -> None:
+        # rich is imported here: only ``import`` draws a bar, the other commands start faster.
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
         self._bar = Progress(
             "[progress.description]{task.description}",
             BarColumn(),

@@ -13,7 +13,7 @@ import typer
 
 from adapters.cli.app import _context, _history, _parse_id, app
 from adapters.cli.text import audit_lines, event_line, metrics_lines
-from projections.follow import watch_log
+from projections.follow import Backoff, connection_errors, watch_log
 from projections.metrics import as_json as metrics_json
 from projections.replay import rebuild_and_compare
 from projections.report import FORMATS, build_report, exports_csv, render, summary_csv
@@ -134,6 +134,12 @@ def project(
     with watch_log(services.library) as log:
         how = "notifications" if log.notified else f"polling every {interval:g} s"
         typer.echo(f"following the event log ({how}); Ctrl-C stops")
+        backoff = Backoff()
         while True:
             log.wait(interval)
-            services.catch_up()
+            try:
+                services.catch_up()
+            except connection_errors():  # the database went away: keep following once it is back
+                backoff.failed("following the event log")
+            else:
+                backoff.succeeded()

@@ -10,16 +10,23 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 from eventsourcing.persistence import IntegrityError
 
-from adapters.bootstrap import Services
 from adapters.cli.app import _context, app
 
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
+
 log = logging.getLogger(__name__)
+#: What ``serve`` says when it would refuse everyone (the page loads; no data ever does).
+NO_TOKENS = (
+    "endoveil: no API tokens configured (ENDOVEIL_VIEWER_TOKENS, ENDOVEIL_REVIEWER_TOKENS): "
+    "every API call will be answered 401"
+)
 
 
 @app.command()
@@ -38,6 +45,8 @@ def serve(
 
     application = create_app(_context(ctx).services)
     application.state.read_side.fresh()  # a new view (histograms) replays here, not in a request
+    if not application.state.auth.configured:
+        typer.echo(NO_TOKENS, err=True)
     typer.echo(f"endoveil: serving http://{host}:{port}/ (API docs at /api/docs)", err=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import Services
 from adapters.cli.app import _context, app
 from adapters.cli.text import import_json
-from projections.follow import LogWatch, watch_log
+from projections.follow import Backoff, LogWatch, connection_errors, watch_log
+
+if TYPE_CHECKING:
+    from adapters.bootstrap import Services
 
 
 @app.command()
@@ -40,22 +42,38 @@ def worker(
 
 
 def _work(services: Services, log: LogWatch, poll: float, idle_exit: float | None) -> None:
-    """The worker's loop: process what is unfinished, then wait for the log to grow."""
+    """The worker's loop: process what is unfinished, then wait for the log to grow.
+
+    A lost database connection does not end it: the round is tried again after a pause
+    (growing up to a few seconds) until the event store answers again.
+    """
     idle_since = time.monotonic()
+    backoff = Backoff()
     while True:
-        services.catch_up()
-        worked = False
-        for video_id in services.projections.videos.unfinished():
-            report = services.importer.process(video_id, UUID(video_id), duplicate=True)
-            if report.in_progress:
-                continue  # another worker holds it; its lease will tell if it died
-            worked = True
-            services.catch_up()
-            line = import_json(report, services.store.locate)
-            typer.echo(json.dumps({k: line[k] for k in ("video_id", "state", "level", "reason")}))
+        try:
+            worked = _work_round(services)
+        except connection_errors():
+            backoff.failed("worker")
+            continue
+        backoff.succeeded()
         if worked:
             idle_since = time.monotonic()
         elif idle_exit is not None and time.monotonic() - idle_since > idle_exit:
             return
         else:
             log.wait(poll)
+
+
+def _work_round(services: Services) -> bool:
+    """Process every unfinished video another worker does not hold; whether any was."""
+    services.catch_up()
+    worked = False
+    for video_id in services.projections.videos.unfinished():
+        report = services.importer.process(video_id, UUID(video_id), duplicate=True)
+        if report.in_progress:
+            continue  # another worker holds it; its lease will tell if it died
+        worked = True
+        services.catch_up()
+        line = import_json(report, services.store.locate)
+        typer.echo(json.dumps({k: line[k] for k in ("video_id", "state", "level", "reason")}))
+    return worked

@@ -29,7 +29,7 @@ class DemoCase:
 CASES = (
     DemoCase("demo-olympus.mp4", "olympus", False, "Olympus CV-1500 layout: built-in profile"),
     DemoCase("demo-unknown.mp4", "unknown_circle", False, "unknown processor: region detected"),
-    DemoCase("demo-frozen.mp4", "unknown_circle", True, "no moving image: level 2 won't guess"),
+    DemoCase("demo-frozen.mp4", "full_frame", True, "image fills the frame: level 2 won't guess"),
 )
 
 
@@ -63,7 +63,8 @@ def run_demo(services: Services, seconds: float = 2.0) -> int:
 
 
 def _summary(case: DemoCase, report: ImportReport, services: Services) -> str:
-    status = fold(str(report.video_id), services.library.history(report.video_id))  # type: ignore[arg-type]
+    assert report.video_id is not None  # every demo case is a real video, so it has a record
+    status = fold(str(report.video_id), services.library.history(report.video_id))
     badge = status.badge
     colour = "green" if badge.colour is Colour.GREEN else "dark_orange"
     tried = " -> ".join(f"{a.level}: {clause_of(a.reason)}" for a in status.fallbacks)

@@ -57,6 +57,9 @@ LAYOUTS: dict[str, Layout] = {
     ),
     "unknown_circle": circle_layout(1280, 720, name="unknown_circle"),
     "left_circle": circle_layout(1920, 1080, centre_x=540, name="left_circle"),
+    # An image filling the whole frame, text burned into it: no surround to tell the
+    # overlays from, so level 2 refuses it (a raw copy when level 1 is away too).
+    "full_frame": Layout("full_frame", 640, 360, (0, 0, 640, 360), False, ((0, 640),)),
 }
 
 

@@ -3,10 +3,17 @@
 Two ffmpeg readers feed one running mean and variance per pixel (memory does not grow with
 the video): every ``step``-th frame of the first seconds (motion at frame rate), and every
 keyframe of the whole video (``-skip_frame nokey``: the frames in between are not decoded).
+The same samples vote, per pixel, for "brighter than the near-black surround" (text removed
+by an opening): motion alone misses a slow, dark rim and a still image, brightness does not.
+A sample that is bright nearly everywhere (a menu screen, a room) has no surround and does
+not vote.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
+import cv2
 import numpy as np
 
 from adapters.endoscope.region import RegionFinding, find_region
@@ -20,6 +27,10 @@ MAX_KEYFRAMES = 64
 # The samples are shrunk to DETECT_WIDTH: the deblocking filter changes nothing there that
 # counts, and skipping it makes decoding the samples ~30% cheaper.
 _ROUGH = ("-skip_loop_filter", "all")
+SURROUND_LEVEL = 10  # grey above the near-black surround: picture (a vignetted rim is ~15+)
+FULL_FRAME_FRACTION = 0.92  # a sample bright over this share of the frame has no surround
+# Text strokes are at most ~2 px wide on the small copies; a 5 px opening removes them.
+_TEXT_OPENING = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
 
 
 class Activity:
@@ -29,9 +40,14 @@ class Activity:
         self.count = 0
         self._mean: np.ndarray | None = None
         self._m2: np.ndarray | None = None
+        self.bright_votes: np.ndarray | None = None  # uint16 per pixel
+        self.voters = 0  # samples that showed a surround (and voted)
+        self.full_frames = 0  # samples bright nearly everywhere
 
     def add(self, grey: np.ndarray) -> None:
         """Take one ``HxW`` uint8 frame into the statistics."""
+        if not self._vote(grey):
+            return  # no surround: the screen or room would count as motion everywhere
         value = grey.astype(np.float32)
         self.count += 1
         if self._mean is None or self._m2 is None:
@@ -40,6 +56,25 @@ class Activity:
         delta = value - self._mean
         self._mean += delta / self.count
         self._m2 += delta * (value - self._mean)
+
+    def _vote(self, grey: np.ndarray) -> bool:
+        bright = cv2.morphologyEx(
+            np.where(grey > SURROUND_LEVEL, 1, 0).astype(np.uint8), cv2.MORPH_OPEN, _TEXT_OPENING
+        )
+        if np.count_nonzero(bright) > FULL_FRAME_FRACTION * bright.size:
+            self.full_frames += 1
+            return False
+        if self.bright_votes is None:
+            self.bright_votes = np.zeros(grey.shape, np.uint16)
+        self.bright_votes += bright
+        self.voters += 1
+        return True
+
+    def bright(self) -> np.ndarray:
+        """uint8 mask: 255 where at least half the voting samples were above the surround."""
+        if self.bright_votes is None or self.voters == 0:
+            return np.zeros((0, 0), np.uint8)
+        return np.where(2 * self.bright_votes >= self.voters, 255, 0).astype(np.uint8)
 
     def std(self) -> np.ndarray:
         """The per-pixel standard deviation so far (float32)."""
@@ -80,4 +115,7 @@ def measure_activity(source: str, info: VideoInfo) -> Activity:
 def locate_endoscope(source: str, info: VideoInfo) -> RegionFinding:
     """Find the endoscope image of ``source`` (a profile or a detected region)."""
     activity = measure_activity(source, info)
-    return find_region(activity.std(), activity.count, info.width, info.height)
+    finding = find_region(
+        activity.std(), activity.bright(), activity.count, info.width, info.height
+    )
+    return dataclasses.replace(finding, full_frames=activity.full_frames)

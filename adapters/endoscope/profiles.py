@@ -1,12 +1,14 @@
 """Video processor layouts whose endoscope image is known: data, one version each.
 
-A profile is matched by its geometry signature (frame size plus where the picture moves),
-never by file name. The Olympus rectangle is the one endoveil was first deployed with; the
-Pentax and Fujifilm outlines are plausible layouts written down from the processors' usual
-screens (octagonal picture on the right with text on the left; rounded-rectangle picture on a
-5:4 monitor), not vendor-certified geometry: a video whose motion does not fit one of them
-falls back to detection. Bump ``version`` whenever an outline changes, so events say which
-geometry masked a video.
+A profile is matched by its geometry signature (where the picture is, at any frame size: a
+recorder may scale the processor's screen to 1280x720 or 720x576), never by file name. Like
+a processor database, a profile also says where the patient text is (``fields``: name,
+birth date, exam date, serial), so a check can look there first. The Olympus rectangle is
+the one endoveil was first deployed with; the Pentax and Fujifilm outlines are plausible
+layouts written down from the processors' usual screens (octagonal picture on the right with
+text on the left; rounded-rectangle picture on a 5:4 monitor), not vendor-certified
+geometry: a video whose image does not fit one of them falls back to detection. Bump
+``version`` whenever an outline changes, so events say which geometry masked a video.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import cv2
 import numpy as np
 
 Point = tuple[int, int]
+Box = tuple[int, int, int, int]  # x, y, w, h
+FIELDS = ("name", "birth_date", "exam_date", "serial")
 
 
 def rectangle(x: int, y: int, w: int, h: int) -> tuple[Point, ...]:
@@ -57,11 +61,29 @@ class Profile:
     width: int
     height: int
     outline: tuple[Point, ...]
+    fields: tuple[tuple[str, Box], ...] = ()  # where the processor writes each FIELDS item
+    native: tuple[int, int] | None = None  # the profile's own size, when this one is scaled
 
     @property
     def key(self) -> str:
-        """``profile:<name>@<version>``, as recorded in events."""
-        return f"profile:{self.name}@{self.version}"
+        """``profile:<name>@<version>`` (`` at WxH`` when scaled), as recorded in events."""
+        key = f"profile:{self.name}@{self.version}"
+        return key if self.native is None else f"{key} at {self.width}x{self.height}"
+
+    def scaled(self, width: int, height: int) -> Profile:
+        """The same layout on a ``width x height`` frame (x and y scaled apart, like a scaler)."""
+        if (width, height) == (self.width, self.height):
+            return self
+        sx, sy = width / self.width, height / self.height
+
+        def box(b: Box) -> Box:
+            x0, y0 = round(b[0] * sx), round(b[1] * sy)
+            return x0, y0, round((b[0] + b[2]) * sx) - x0, round((b[1] + b[3]) * sy) - y0
+
+        outline = tuple((round(x * sx), round(y * sy)) for x, y in self.outline)
+        fields = tuple((name, box(b)) for name, b in self.fields)
+        native = self.native or (self.width, self.height)
+        return Profile(self.name, self.version, width, height, outline, fields, native)
 
     @property
     def is_rectangle(self) -> bool:
@@ -88,13 +110,21 @@ class Profile:
         return mask
 
 
+def text_column(x: int, w: int, top: int, step: int, height: int) -> tuple[tuple[str, Box], ...]:
+    """Per-field boxes of a processor that writes FIELDS one per line, top down."""
+    return tuple((name, (x, top + i * step, w, height)) for i, name in enumerate(FIELDS))
+
+
 PROFILES: tuple[Profile, ...] = (
-    Profile("olympus-cv1500", 1, 1920, 1080, rectangle(550, 0, 1350, 1080)),
-    Profile("pentax-ept7000", 1, 1920, 1080, octagon(700, 40, 1160, 1000, 150)),
-    Profile("fujifilm-4450hd", 1, 1280, 1024, rounded_rectangle(300, 32, 940, 960, 96)),
-)
+    Profile("olympus-cv1500", 1, 1920, 1080, rectangle(550, 0, 1350, 1080),
+            text_column(0, 550, 20, 77, 60)),
+    Profile("pentax-ept7000", 1, 1920, 1080, octagon(700, 40, 1160, 1000, 150),
+            text_column(0, 700, 20, 77, 60)),
+    Profile("fujifilm-4450hd", 1, 1280, 1024, rounded_rectangle(300, 32, 940, 960, 96),
+            text_column(0, 300, 20, 73, 56)),
+)  # fmt: skip
 
 
 def profiles_for(width: int, height: int) -> tuple[Profile, ...]:
-    """The profiles of processors that send frames of this size."""
+    """The profiles of processors that send frames of this size (unscaled)."""
     return tuple(p for p in PROFILES if (p.width, p.height) == (width, height))

@@ -1,9 +1,12 @@
 """Where the endoscope image is: a known processor profile or a region found in the video.
 
-The endoscope image is the large region whose content keeps changing; burned-in text
-(patient name, birth date, a clock) is static or changes rarely and sits outside it. The
-search runs on small grey copies of sampled frames (see ``adapters.endoscope.activity``); the region
-found is scaled back to the video's own size, odd sizes included.
+The endoscope image is the large, solid region that stands out from the near-black surround
+(brightness, text removed) or keeps changing (motion); burned-in text (patient name, birth
+date, a clock) is thin, static or changes rarely. Brightness sees a slow, dark rim and a
+still image that motion misses. The search runs on small grey copies of sampled frames (see
+``adapters.endoscope.activity``); the convex outline found is scaled back to the video's own
+size, odd sizes included, and widened by the uncertainty of one small pixel so the dark rim
+is kept. A processor profile, scaled to the frame, replaces it when it holds it tightly.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from adapters.endoscope.profiles import Profile, profiles_for
+from adapters.endoscope.profiles import PROFILES, Profile
 
 ACTIVITY_THRESHOLD = 6.0  # temporal std (grey levels) above compression noise
 MIN_REGION_FRACTION = 0.05  # a smaller changing region is a clock, not an endoscope image
@@ -21,11 +24,12 @@ MIN_REGION_FRACTION = 0.05  # a smaller changing region is a clock, not an endos
 # the black surround, or text burned into the picture): level 2 cannot vouch for it.
 MAX_REGION_FRACTION = 0.97
 MIN_SOLIDITY = 0.5  # changing pixels / hull area: less is several things moving, not one
-PROFILE_INSIDE_FRACTION = 0.95  # share of changing pixels that must fall in a profile
-PROFILE_MIN_IOU = 0.8  # overlap of the motion hull with a profile outline
+PROFILE_INSIDE_FRACTION = 0.99  # share of the found image that must fall in a profile
+PROFILE_MIN_IOU = 0.9  # overlap of the found image with a (scaled) profile outline
+RIM_MARGIN_SMALL_PX = 1.5  # widen the found outline by this many small pixels: the rim
 RECTANGLE_FILL = 0.985  # a hull filling its bounding box this well is a rectangle
 MIN_SAMPLES = 3
-DETECTION = "detected@2"  # bump when the detection changes
+DETECTION = "detected@3"  # bump when the detection changes
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,21 @@ class RegionFinding:
 
     region: Region | None
     detail: str
+    full_frames: int = 0  # samples lit over the whole frame (a menu screen, the room)
 
 
 def profile_region(profile: Profile) -> Region:
     """The region a processor profile prescribes."""
     return Region(profile.mask, profile.bbox, profile.key, profile.is_rectangle)
+
+
+def with_holes(region: Region, boxes: list[tuple[int, int, int, int]]) -> Region:
+    """``region`` with ``boxes`` (text found inside the image) cut out, to be blacked too."""
+    mask = region.mask.copy()
+    for x, y, w, h in boxes:
+        mask[y : y + h, x : x + w] = 0
+    description = f"{region.description} minus {len(boxes)} text box(es)"
+    return Region(mask, region.bbox, description, rectangle=False)
 
 
 def changing_pixels(activity: np.ndarray) -> np.ndarray:
@@ -79,9 +93,9 @@ def changing_pixels(activity: np.ndarray) -> np.ndarray:
     return cv2.morphologyEx(changing, cv2.MORPH_OPEN, kernel)
 
 
-def largest_component_hull(changing: np.ndarray) -> tuple[np.ndarray | None, int]:
+def largest_component_hull(candidate: np.ndarray) -> tuple[np.ndarray | None, int]:
     """Return the convex hull points of the largest connected component and its area."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(changing, connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidate, connectivity=8)
     if count < 2:
         return None, 0
     biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
@@ -89,74 +103,93 @@ def largest_component_hull(changing: np.ndarray) -> tuple[np.ndarray | None, int
     return cv2.convexHull(points), int(stats[biggest, cv2.CC_STAT_AREA])
 
 
-def matching_profile(
-    changing: np.ndarray, hull: np.ndarray, width: int, height: int
-) -> Profile | None:
-    """Return the profile whose outline holds the video's changing content, if any.
+def matching_profile(found: np.ndarray, width: int, height: int) -> Profile | None:
+    """Return the profile, scaled to ``width x height``, that holds the found image tightly.
 
-    A profile matches only at its own frame size, when nearly all changing pixels lie in
-    its outline and the motion hull overlaps it well: a fixed outline applied to another
-    layout would leave names readable.
+    ``found`` is the image's hull on the small copy. A profile matches at any frame size
+    (an Olympus layout at 1280x720 or 720x576) when nearly all of the image lies in its
+    scaled outline (one small pixel of slack) and the two overlap well: a fixed outline
+    applied to another layout would leave names readable or cut the image.
     """
-    small = changing.shape[1], changing.shape[0]
-    moving = int(np.count_nonzero(changing))
-    for profile in profiles_for(width, height):
-        outline = cv2.resize(profile.mask, small, interpolation=cv2.INTER_AREA) > 127
-        inside = int(np.count_nonzero(changing[outline]))
-        union = int(np.count_nonzero(outline | hull))
-        iou = int(np.count_nonzero(outline & hull)) / max(union, 1)
-        if inside >= PROFILE_INSIDE_FRACTION * moving and iou >= PROFILE_MIN_IOU:
-            return profile
-    return None
+    small = found.shape[1], found.shape[0]
+    area = max(int(np.count_nonzero(found)), 1)
+    best, best_iou = None, PROFILE_MIN_IOU
+    for profile in PROFILES:
+        scaled = profile.scaled(width, height)
+        outline = cv2.resize(scaled.mask, small, interpolation=cv2.INTER_AREA) > 127
+        slack = cv2.dilate(outline.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        union = int(np.count_nonzero(outline | found))
+        iou = int(np.count_nonzero(outline & found)) / max(union, 1)
+        inside = int(np.count_nonzero(found & slack)) / area
+        if inside >= PROFILE_INSIDE_FRACTION and iou >= best_iou:
+            best, best_iou = scaled, iou
+    return best
 
 
 def detected_region(hull: np.ndarray, small: tuple[int, int], width: int, height: int) -> Region:
-    """Scale a hull found on a ``small`` (w, h) copy back to a ``width x height`` region."""
+    """Scale a hull found on a ``small`` (w, h) copy back to a ``width x height`` region.
+
+    The outline is widened by ``RIM_MARGIN_SMALL_PX`` small pixels: a small pixel at the
+    border averages the dark rim with the black surround, so the hull lies up to a small
+    pixel inside the true border.
+    """
     sx, sy = width / small[0], height / small[1]
     # a small pixel c spans [c*s, (c+1)*s): scale its centre, so the outline stays centred
     points = np.round((hull.reshape(-1, 2) + 0.5) * (sx, sy) - 0.5).astype(np.int32)
     mask = np.zeros((height, width), np.uint8)
     cv2.fillConvexPoly(mask, points, 255)
     x, y, w, h = cv2.boundingRect(mask)
+    mx, my = (round(RIM_MARGIN_SMALL_PX * s) for s in (sx, sy))
     if np.count_nonzero(mask) >= RECTANGLE_FILL * w * h:
+        x0, y0 = max(x - mx, 0), max(y - my, 0)
+        x1, y1 = min(x + w + mx, width), min(y + h + my, height)
         mask[:] = 0
-        mask[y : y + h, x : x + w] = 255
-        return Region(mask, (x, y, w, h), DETECTION, rectangle=True)
-    return Region(mask, (x, y, w, h), DETECTION, rectangle=False)
+        mask[y0:y1, x0:x1] = 255
+        return Region(mask, (x0, y0, x1 - x0, y1 - y0), DETECTION, rectangle=True)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * mx + 1, 2 * my + 1))
+    widened = np.asarray(cv2.dilate(mask, kernel), np.uint8)
+    bx, by, bw, bh = cv2.boundingRect(widened)
+    return Region(widened, (int(bx), int(by), int(bw), int(bh)), DETECTION, rectangle=False)
 
 
-def find_region(activity: np.ndarray, samples: int, width: int, height: int) -> RegionFinding:
-    """Locate the endoscope image from the temporal activity of sampled frames.
+def find_region(
+    activity: np.ndarray, bright: np.ndarray, samples: int, width: int, height: int
+) -> RegionFinding:
+    """Locate the endoscope image from the brightness and activity of sampled frames.
 
     Args:
         activity: per-pixel std of grey levels over the samples, on a small copy.
-        samples: how many frames the activity was measured on.
+        bright: uint8 mask of the pixels above the near-black surround in most samples
+            (text removed), same small size (or empty).
+        samples: how many frames the statistics were measured on.
         width: the video's frame width.
         height: the video's frame height.
 
     Returns:
         A finding with a profile or detected region, or with ``region=None`` and a reason
-        sentence when no region can be trusted (static video, no large changing area,
-        several changing areas, motion filling the frame).
+        sentence when no region can be trusted (nothing stands out or moves, several
+        things do, the image fills the frame).
 
     """
     if samples < MIN_SAMPLES:
         return RegionFinding(None, "Too few frames to tell the endoscope image from overlays.")
-    changing = changing_pixels(activity)
-    area_small = changing.size
-    points, area = largest_component_hull(changing)
+    candidate = changing_pixels(activity)
+    if bright.shape == candidate.shape:
+        candidate = cv2.bitwise_or(candidate, bright)
+    area_small = candidate.size
+    points, area = largest_component_hull(candidate)
     if points is None or area < MIN_REGION_FRACTION * area_small:
-        return RegionFinding(None, "No large changing region: the endoscope image is uncertain.")
-    hull = np.zeros_like(changing)
+        return RegionFinding(None, "No large image stands out or moves: the image is uncertain.")
+    hull = np.zeros_like(candidate)
     cv2.fillConvexPoly(hull, points, 255)
     hull_area = int(np.count_nonzero(hull))
     if hull_area > MAX_REGION_FRACTION * area_small:
-        return RegionFinding(None, "The changing region fills the frame: overlays are uncertain.")
+        return RegionFinding(None, "The image fills the frame: overlays are uncertain.")
     if area < MIN_SOLIDITY * hull_area:
         return RegionFinding(None, "The changing area is scattered: the image is uncertain.")
-    profile = matching_profile(changing, hull > 0, width, height)
+    profile = matching_profile(hull > 0, width, height)
     if profile is not None:
         return RegionFinding(profile_region(profile), f"The layout matches {profile.key}.")
-    small = (changing.shape[1], changing.shape[0])
+    small = (candidate.shape[1], candidate.shape[0])
     region = detected_region(points, small, width, height)
-    return RegionFinding(region, "The endoscope image was detected from its motion.")
+    return RegionFinding(region, "The endoscope image was found against its surround.")

@@ -15,16 +15,18 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
 import cv2
 import numpy as np
 
+from adapters.endoscope.blanks import Range
 from adapters.endoscope.region import Region
+from adapters.masking.encoders import Encoder, choose
 from adapters.masking.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
-from adapters.video.ffmpeg import X264_ARGS, EncoderError
+from adapters.video.ffmpeg import EncoderError
 from adapters.video.ffmpeg_frames import start_ffmpeg, stop
 from adapters.video.opencv_frames import VideoInfo
 
@@ -40,18 +42,30 @@ def even_size(width: int, height: int) -> tuple[int, int]:
     return width + width % 2, height + height % 2
 
 
-def filter_graph(region: Region, info: VideoInfo, corners_input: bool) -> str:
-    """The ``-filter_complex`` graph from input 0 (and the corner picture, input 1) to [out]."""
+def filter_graph(
+    region: Region,
+    info: VideoInfo,
+    corners_input: bool,
+    blank: Sequence[Range] = (),
+    tail: str = "",
+) -> str:
+    """The ``-filter_complex`` graph from input 0 (and the corner picture, input 1) to [out].
+
+    Frames in ``blank`` (inclusive ranges: no endoscope image there) are blacked out whole.
+    """
     steps = [f"drawbox=x={x}:y={y}:w={w}:h={h}:color=black:t=fill"
              for x, y, w, h in region.outside_boxes()]  # fmt: skip
     chain = "[0:v]" + (",".join(steps) if steps else "null")
     if corners_input:
         x, y, _, _ = region.bbox
         chain += f"[boxed];[boxed][1:v]overlay=x={x}:y={y}:eof_action=repeat:format=yuv420"
+    if blank:
+        when = "+".join(f"between(n,{start},{end})" for start, end in blank)
+        chain += f",drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='{when}'"
     width, height = even_size(info.width, info.height)
     if (width, height) != (info.width, info.height):
         chain += f",pad={width}:{height}:0:0:color=black"
-    return chain + ",format=yuv420p[out]"
+    return chain + ",format=yuv420p" + tail + "[out]"
 
 
 def keyframe_rule(frames: int) -> str:
@@ -99,13 +113,15 @@ def encode_masked(
     info: VideoInfo,
     progress: Progress | None = None,
     on_keyframe: OnKeyframe | None = None,
+    blank: Sequence[Range] = (),
+    encoder: Encoder | None = None,
 ) -> int:
     """Mask and encode ``source`` into ``target`` in one ffmpeg run; return frames written.
 
     ``on_keyframe`` gets the planes of every keyframe of the encoded stream, decoded in the
-    same run (``adapters.masking.keyframe_tap``). An exception, ``KeyboardInterrupt`` or SIGTERM
-    (main thread) kills ffmpeg before it propagates; the caller's ``atomic_target`` then
-    removes the partial file.
+    same run (``adapters.masking.keyframe_tap``). Frames in ``blank`` come out black. An
+    exception, ``KeyboardInterrupt`` or SIGTERM (main thread) kills ffmpeg before it
+    propagates; the caller's ``atomic_target`` then removes the partial file.
 
     Raises:
         EncoderError: ffmpeg could not start or exited with an error.
@@ -116,7 +132,9 @@ def encode_masked(
         errors = stack.enter_context(tempfile.TemporaryFile())
         stack.enter_context(sigterm_raises())
         corners = None if region.rectangle else write_corners(region, folder)
-        args, fds = _encode_args(source, target, region, info, corners), []
+        encoder = encoder or choose("libx264")
+        graph = filter_graph(region, info, bool(corners), blank, encoder.filter_tail())
+        args, fds = _encode_args(source, target, graph, corners, info, encoder), []
         if on_keyframe is not None:
             size = even_size(info.width, info.height)
             fds.append(stack.enter_context(keyframe_tap(*size, on_keyframe)))
@@ -137,15 +155,18 @@ def encode_masked(
 
 
 def _encode_args(
-    source: str, target: Path, region: Region, info: VideoInfo, corners: Path | None
+    source: str, target: Path, graph: str, corners: Path | None, info: VideoInfo, encoder: Encoder
 ) -> list[str]:
     """The ffmpeg arguments that mask ``source`` and encode it into ``target``."""
-    inputs = ["-i", source] + ([] if corners is None else ["-i", str(corners)])
+    inputs = [*encoder.input_args(), "-i", source] + (
+        [] if corners is None else ["-i", str(corners)]
+    )
     return [
-        *inputs, "-filter_complex", filter_graph(region, info, corners is not None),
+        *inputs, "-filter_complex", graph,
         "-map", "[out]", "-an", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
         "-fps_mode", "passthrough",
-        *X264_ARGS, "-force_key_frames", keyframe_rule(info.frames),
+        *encoder.codec_args(),
+        "-force_key_frames", keyframe_rule(info.frames),
         "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact",
         "-progress", "pipe:1", "-f", "mp4", "-y", str(target),
     ]  # fmt: skip

@@ -45,6 +45,16 @@ class Verification:
     keyframes: int
     ocr_crops: int
     peak: int
+    inside_keyframes: int = 0  # keyframes whose image was read for patient-like text
+    inside_lines: int = 0  # patient-like lines read there
+
+    def summary(self) -> str:
+        """What was checked, in one line for the event (no patient data)."""
+        return (
+            f"{self.keyframes} keyframes black outside the image (peak {self.peak}, "
+            f"{self.ocr_crops} area(s) read); {self.inside_keyframes} keyframe(s) read inside, "
+            f"{self.inside_lines} patient-like line(s) found"
+        )
 
 
 def outside_check_mask(region: Region, width: int, height: int) -> np.ndarray:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import Cipher, MapperDeserialisationError
-from eventsourcing.postgres import PostgresDatastore
 
 from adapters.storage.keys import (
     KEY_FILE,
@@ -26,6 +26,10 @@ from adapters.storage.keys import (
 )
 from domain.application import VideoLibrary
 from domain.ports import Clock
+from projections.views import is_postgres  # tells SQLite without loading psycopg
+
+if TYPE_CHECKING:
+    from eventsourcing.postgres import PostgresDatastore
 
 TABLE = "endoveil_key_check"
 _CANARY = b"endoveil key check: the events of this store are encrypted with this key"
@@ -120,7 +124,7 @@ def _postgres_table(datastore: PostgresDatastore) -> str:
 
 def _read_token(library: VideoLibrary) -> str | None:
     datastore = library.recorder.datastore  # type: ignore[attr-defined]
-    postgres = isinstance(datastore, PostgresDatastore)
+    postgres = is_postgres(datastore)
     table = _postgres_table(datastore) if postgres else TABLE
     create = (
         f"CREATE TABLE IF NOT EXISTS {table} "
@@ -137,7 +141,7 @@ def _insert_token(library: VideoLibrary, encrypted: bytes) -> None:
     datastore = library.recorder.datastore  # type: ignore[attr-defined]
     token = base64.b64encode(encrypted).decode()
     # Two processes starting at once on a new store: the first row wins, the other reads it.
-    if isinstance(datastore, PostgresDatastore):
+    if is_postgres(datastore):
         statement = (
             f"INSERT INTO {_postgres_table(datastore)} VALUES (1, %s) ON CONFLICT (id) DO NOTHING"
         )

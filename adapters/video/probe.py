@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import TYPE_CHECKING
 
-import cv2
-
-from adapters.video.opencv_frames import info_of
 from domain.ports import Probe
 from domain.reasons import Reason
+
+if TYPE_CHECKING:
+    import cv2
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ def last_frame_decodes(capture: cv2.VideoCapture, declared: int) -> bool:
     success, so the position after the read is what tells: it must be past the end.
 
     """
+    import cv2
+
     capture.set(cv2.CAP_PROP_POS_FRAMES, declared - 1)
     ok, _ = capture.read()
     return bool(ok) and capture.get(cv2.CAP_PROP_POS_FRAMES) >= declared
@@ -57,6 +60,8 @@ class OpenCVProbe:
             return _unreadable(Reason.NOT_A_VIDEO, "The file does not exist or cannot be read.")
         if size == 0:
             return _unreadable(Reason.EMPTY_FILE, "The file is empty (0 bytes).")
+        import cv2  # imported here: commands that probe nothing start without OpenCV
+
         capture = cv2.VideoCapture(path)
         try:
             return self._look(capture)
@@ -67,6 +72,8 @@ class OpenCVProbe:
             capture.release()
 
     def _look(self, capture: cv2.VideoCapture) -> Probe:
+        from adapters.video.opencv_frames import info_of
+
         if not capture.isOpened():
             return _unreadable(Reason.NOT_A_VIDEO, "The file cannot be opened as a video.")
         info = info_of(capture)

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapters.web.headers import NO_STORE, NOSNIFF
+
 log = logging.getLogger(__name__)
 
 _MESSAGES = {
@@ -37,8 +39,12 @@ class ApiError(Exception):
 def error_response(
     status: int, message: str, detail: Any = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    """The JSON body and status of one error."""
-    return JSONResponse({"error": message, "detail": detail}, status_code=status, headers=headers)
+    """The JSON body and status of one error (never cached, never sniffed).
+
+    The headers are set here too, not only by the middleware: a 500 is answered outside it.
+    """
+    every = {**NOSNIFF, **NO_STORE, **(headers or {})}
+    return JSONResponse({"error": message, "detail": detail}, status_code=status, headers=every)
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:

@@ -11,8 +11,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
+from pydantic import WithJsonSchema
 
 from adapters.cli.text import audit_lines
+from adapters.web import spec
 from adapters.web.auth import CallerRole, CurrentCaller, Role, caller_role
 from adapters.web.errors import ApiError
 from adapters.web.readside import ReadSide
@@ -25,6 +27,18 @@ from projections.report import build_report, render
 from projections.status import VideoStatus
 
 _REPORT_TYPES = {"csv": "text/csv", "json": "application/json", "html": "text/html"}
+#: Pages beyond this are refused (422): the row offset must fit the databases' 64-bit integers,
+#: and a billion pages is beyond any archive.
+LAST_PAGE = 1_000_000_000
+#: The days a report may cover: four-digit years keep the text timestamps in time order, and
+#: the day after the last one must still be a date.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+_DAY_RANGE = f"From {FIRST_DAY} to {LAST_DAY}."
+#: The same range in the spec (JSON Schema has no bounds for dates): years 1900 to 9998.
+_DAY = WithJsonSchema({
+    "type": "string", "format": "date", "description": _DAY_RANGE,
+    "pattern": r"^(19\d\d|[2-8]\d{3}|9[0-8]\d\d|99[0-8]\d|999[0-8])-\d\d-\d\d$",
+})  # fmt: skip
 
 
 def api_router(read: ReadSide) -> APIRouter:
@@ -38,9 +52,9 @@ def api_router(read: ReadSide) -> APIRouter:
             raise ApiError(404, "unknown video", {"video_id": str(video_id)})
         return status
 
-    @router.get("/videos", summary="Videos, newest import first")
+    @router.get("/videos", summary="Videos, newest import first", responses=spec.VIDEOS)
     def videos(
-        page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+        page: Annotated[int, Query(ge=1, le=LAST_PAGE, description="Page number, from 1.")] = 1,
         per_page: Annotated[int, Query(ge=1, le=500, description="Videos per page.")] = 50,
     ) -> JSONResponse:
         read.fresh()
@@ -56,11 +70,15 @@ def api_router(read: ReadSide) -> APIRouter:
             }
         )
 
-    @router.get("/videos/{video_id}", summary="One video's status and badge")
+    @router.get("/videos/{video_id}", summary="One video's status and badge", responses=spec.VIDEO)
     def video(video_id: UUID) -> JSONResponse:
         return _json(status_of(video_id).as_json())
 
-    @router.get("/videos/{video_id}/audit", summary="Why (not) anonymized, then every event")
+    @router.get(
+        "/videos/{video_id}/audit",
+        summary="Why (not) anonymized, then every event",
+        responses=spec.AUDIT,
+    )
     def audit(video_id: UUID) -> JSONResponse:
         try:
             events = list(read.services.library.history(video_id))
@@ -68,14 +86,41 @@ def api_router(read: ReadSide) -> APIRouter:
             raise ApiError(404, "unknown video", {"video_id": str(video_id)}) from None
         return _json({"explanation": explain(str(video_id), events), "events": audit_lines(events)})
 
-    @router.get("/metrics", summary="Success, fallback and failure rates with their statuses")
+    @router.get(
+        "/metrics",
+        summary="Success, fallback and failure rates with their statuses",
+        responses=spec.METRICS,
+    )
     def metrics() -> JSONResponse:
         return _json(read.cached("metrics_json", lambda: metrics_json(read.metrics())))
 
-    @router.get("/report", summary="The compliance report of a period (no patient data)")
+    @router.get(
+        "/report",
+        summary="The compliance report of a period (no patient data)",
+        responses=spec.REPORT,
+        response_class=Response,  # the content types are those of spec.REPORT
+    )
     def report(
-        start: Annotated[date, Query(alias="from", description="First day (inclusive).")],
-        end: Annotated[date, Query(alias="to", description="Last day (inclusive).")],
+        start: Annotated[
+            date,
+            _DAY,
+            Query(
+                alias="from",
+                ge=FIRST_DAY,
+                le=LAST_DAY,
+                description=f"First day (inclusive). {_DAY_RANGE}",
+            ),
+        ],
+        end: Annotated[
+            date,
+            _DAY,
+            Query(
+                alias="to",
+                ge=FIRST_DAY,
+                le=LAST_DAY,
+                description=f"Last day (inclusive). {_DAY_RANGE}",
+            ),
+        ],
         fmt: Annotated[Literal["csv", "json", "html"], Query(alias="format")] = "json",
     ) -> Response:
         if end < start:
@@ -89,7 +134,12 @@ def api_router(read: ReadSide) -> APIRouter:
         text = render(built, fmt)
         return Response(text, media_type=_REPORT_TYPES[fmt])
 
-    @router.get("/media/{video_id}", summary="A video file (raw only for reviewers)")
+    @router.get(
+        "/media/{video_id}",
+        summary="A video file (raw only for reviewers)",
+        responses=spec.MEDIA,
+        response_class=Response,
+    )
     def media(
         video_id: UUID,
         role: CallerRole,
@@ -107,9 +157,7 @@ def api_router(read: ReadSide) -> APIRouter:
         else:
             path = processed_file(read, status)
             headers = {"X-Endoveil-Anonymized": "true"}
-        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return FileResponse(path, media_type=media_type, headers=headers,
-                            content_disposition_type="inline", filename=path.name)  # fmt: skip
+        return _file_response(path, headers, "attachment" if kind == "raw" else "inline")
 
     return router
 
@@ -117,6 +165,21 @@ def api_router(read: ReadSide) -> APIRouter:
 def _json(payload: dict[str, Any]) -> JSONResponse:
     """A JSON response of an already JSON-ready payload (skips FastAPI's slow re-encoding)."""
     return JSONResponse(payload)
+
+
+def _file_response(path: Path, headers: dict[str, str], disposition: str) -> FileResponse:
+    """``path`` as a video, whatever it really holds.
+
+    A failed upload is kept under its own extension (it may be HTML or SVG): anything that is
+    not a video by its name is served as ``application/octet-stream`` under a ``.bin`` name, so
+    no browser ever renders a stored file as a page (nosniff is set on every response).
+    """
+    media_type = mimetypes.guess_type(path.name)[0] or ""
+    filename = path.name
+    if not media_type.startswith("video/"):
+        media_type, filename = "application/octet-stream", f"{path.stem}.bin"
+    return FileResponse(path, media_type=media_type, headers=headers,
+                        content_disposition_type=disposition, filename=filename)  # fmt: skip
 
 
 def _inside(data_dir: Path, path: Path) -> Path:

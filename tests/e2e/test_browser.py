@@ -40,7 +40,9 @@ def test_page_shows_badges_warning_player_metrics_and_audit(
 ) -> None:
     layout = circle_layout(640, 360, name="small")
     moving = make_video(tmp_path / f"{FAKE_NAME} moving.mp4", layout, seconds=1.0, seed=7).path
-    frozen = make_video(tmp_path / f"{FAKE_NAME} frozen.mp4", layout, seconds=1.0, static=True).path
+    frozen = make_video(
+        tmp_path / f"{FAKE_NAME} frozen.mp4", "full_frame", seconds=1.0, static=True
+    ).path
     data = tmp_path / "data"
     run = endoveil(data, "import", str(moving), str(frozen), "--json")  # Ollama is down
     assert run.code == 0, run.err
@@ -68,4 +70,17 @@ def test_page_shows_badges_warning_player_metrics_and_audit(
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
         assert FAKE_NAME not in page.content()
+        page.close()
+
+
+def test_api_docs_render_offline(browser: Browser, tmp_path: Path) -> None:
+    with serving(create_app(build(Settings(data_dir=tmp_path, viewer_tokens="t")))) as url:
+        page = browser.new_page()
+        outside: list[str] = []
+        page.on("request", lambda r: None if r.url.startswith(url) else outside.append(r.url))
+        page.goto(f"{url}/api/docs")
+        expect(page.locator(".opblock-summary-path").first).to_be_visible()
+        paths = page.locator(".opblock-summary-path").all_inner_texts()
+        assert {"/api/videos", "/api/report", "/metrics"} <= {p.strip() for p in paths}
+        assert not outside, outside  # every asset came from the service itself
         page.close()

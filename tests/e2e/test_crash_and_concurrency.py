@@ -57,7 +57,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     layout = circle_layout(640, 360, name="crash")
     return {
         "moving": make_video(folder / "moving.mp4", layout, seconds=1.0, seed=11).path,
-        "frozen": make_video(folder / "frozen.mp4", layout, seconds=1.0, static=True).path,
+        "frozen": make_video(folder / "frozen.mp4", "full_frame", seconds=1.0, static=True).path,
     }
 
 
@@ -87,17 +87,26 @@ def _check_invariants(settings: Settings, source: Path, sha: str, frames: int) -
     services.library.close()
 
 
-def _wait_for(data: Path, pattern: str, limit: float = 20.0) -> None:
-    """Poll the data dir until a file matching ``pattern`` shows up (a phase has begun)."""
+#: The marker of a run waiting on the hanging Ollama: no file shows it, the fake's log does.
+#: (The original showing up is too early a sign: the probe, which loads OpenCV on first use,
+#: comes between it and level 1.)
+OLLAMA_ASKED = "ollama asked"
+
+
+def _wait_for(data: Path, marker: str, fake: FakeOllama, asked: int, limit: float = 20.0) -> None:
+    """Poll until the phase ``marker`` names has begun: a file matching it shows up in the
+    data dir, or, for :data:`OLLAMA_ASKED`, the fake has more than ``asked`` requests."""
     deadline = time.monotonic() + limit
-    while not list(data.glob(pattern)) and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        if len(fake.requests) > asked if marker == OLLAMA_ASKED else list(data.glob(marker)):
+            return
         time.sleep(0.005)
 
 
-#: Where to pull the plug: (clip, file that marks the phase, extra random delay up to).
+#: Where to pull the plug: (clip, what marks the phase, extra random delay up to).
 PHASES = [
     ("moving", "raw/.incoming-*", 0.0),  # while the input is copied and hashed
-    ("moving", "raw/*.mp4", 0.45),  # registered, level 1 waiting on a hanging Ollama
+    ("moving", OLLAMA_ASKED, 0.45),  # registered, level 1 waiting on a hanging Ollama
     ("moving", "anonymized/.*.partial", 0.3),  # level 2 encoding
     ("frozen", "raw/*.mp4", 0.9),  # level 1 or 2 failing, the quarantine copy
     ("moving", "anonymized/*.mp4", 0.05),  # output published, maybe not yet archived
@@ -132,8 +141,9 @@ class CrashContract(OnBackend):
             with settings_on(self.backend, tmp_path / f"trial-{trial}") as settings:
                 env = {**_env(fake_ollama.host), **store_env(settings)}
                 data = settings.data_dir
+                asked = len(fake_ollama.requests)
                 process = _start_import(data, source, env)
-                _wait_for(data, marker)
+                _wait_for(data, marker, fake_ollama, asked)
                 time.sleep(rng.uniform(0, jitter))
                 process.kill()
                 process.wait()

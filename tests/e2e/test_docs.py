@@ -24,8 +24,11 @@ def test_the_readme_has_two_setup_commands_and_ci_runs_the_test_one() -> None:
     demo, tests = commands
     assert demo.endswith("endoveil demo")
     assert "pytest" in tests
-    ci = (ROOT / ".ci" / "run").read_text()
-    assert tests in ci.splitlines()
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert ci.count(tests) == 1
+    # ... and that is CI's only install: nothing installed a second time beside it.
+    installs = ("scripts/system-packages", "scripts/install-python", "pip install", "-m venv")
+    assert [line for line in ci if any(step in line for step in installs)] == [tests]
 
 
 def test_one_opencv_distribution_is_installed() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -26,7 +27,7 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     made = {
         "olympus": make_video(folder / f"{FAKE_NAME}, Erika.mp4", "olympus", seconds=1.0),
         "small": make_video(folder / "small.mp4", SMALL, seconds=1.0, seed=3),
-        "frozen": make_video(folder / "frozen.mp4", SMALL, seconds=1.0, seed=4, static=True),
+        "frozen": make_video(folder / "frozen.mp4", "full_frame", seconds=1.0, seed=4, static=True),
     }
     return {name: video.path for name, video in made.items()}
 
@@ -129,7 +130,8 @@ def _truncated(folder: Path, videos: dict[str, Path]) -> Path:
     return path
 
 
-BAD_INPUTS = {
+#: case: (make the input in a folder, expected reason, whether a video record exists)
+BAD_INPUTS: dict[str, tuple[Callable[[Path, dict[str, Path]], Path], str | None, bool]] = {
     "zero bytes": (lambda folder, _: _write(folder / "empty.mp4", b""), "empty_file", True),
     "not a video": (
         lambda folder, _: _write(folder / "notes.mp4", b"patient notes, not a video\n" * 50),

@@ -22,7 +22,9 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     folder = tmp_path_factory.mktemp("read_side")
     layout = circle_layout(640, 360, name="small")
     good = make_video(folder / f"{FAKE_NAME} good.mp4", layout, seconds=1.0, seed=7).path
-    frozen = make_video(folder / f"{FAKE_NAME} frozen.mp4", layout, seconds=1.0, static=True).path
+    frozen = make_video(
+        folder / f"{FAKE_NAME} frozen.mp4", "full_frame", seconds=1.0, static=True
+    ).path
     junk = folder / f"{FAKE_NAME} junk.mp4"
     junk.write_bytes(b"no video here" * 10)
     data = folder / "data"

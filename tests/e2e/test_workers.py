@@ -9,10 +9,11 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
-from adapters.bootstrap import build
+from adapters.bootstrap import Services, build
 from adapters.demo.synthetic import circle_layout, make_video
 from domain.rulebook import State
 from tests.backends import settings_for, store_env
@@ -68,12 +69,12 @@ def test_three_workers_thirty_videos_one_killed(tmp_path: Path) -> None:
         services.library.close()
 
 
-def _first_claimed(services: object, limit: float = 60.0) -> object:
+def _first_claimed(services: Services, limit: float = 60.0) -> UUID:
     """Wait until a video leaves ``received`` (claimed and started); return its id."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        for video_id in services.library.video_ids():  # type: ignore[attr-defined]
-            if services.library.get(video_id).state is not State.RECEIVED:  # type: ignore[attr-defined]
+        for video_id in services.library.video_ids():
+            if services.library.get(video_id).state is not State.RECEIVED:
                 return video_id
         time.sleep(0.02)
     raise AssertionError("no worker claimed a video")

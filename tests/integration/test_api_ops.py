@@ -1,4 +1,4 @@
-"""Operations: Prometheus metrics over real HTTP, the alert rules, JSON logs."""
+"""Operations: Prometheus metrics over real HTTP (on both stores), the alert rules, JSON logs."""
 
 from __future__ import annotations
 
@@ -14,50 +14,60 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters import logs
-from adapters.bootstrap import build
-from adapters.settings import Settings
 from adapters.web import create_app
 from adapters.web.prometheus import STATUS_CODES, THRESHOLDS
 from domain.pipeline import RAW_COPY_LOG
 from projections.metrics import WARNING, failure_status, fallback_status, success_status
+from tests.backends import OnBackend, OnPostgres, OnSQLite, Wire
 from tests.serving import record_import, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEWER = {"Authorization": "Bearer view-token"}
 
 
-def test_prometheus_metrics_from_the_views(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, viewer_tokens="view-token", views_max_staleness=0)
-    services = build(settings)
-    for n, outcome in enumerate(("anonymized", "anonymized", "raw", "failed"), start=1):
-        record_import(services.library, n, outcome)
-    for _ in range(settings.circuit_threshold):
-        services.circuit.record(ollama_failed=True, reason="ollama_unavailable")
-    with serving(create_app(services)) as url:
-        response = httpx.get(f"{url}/metrics", headers=VIEWER)
-    assert response.headers["content-type"].startswith("text/plain")
-    samples = {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(response.text)
-        for s in family.samples
-    }
+class PrometheusContract(OnBackend):
+    """``GET /metrics`` on one store (several unnamed SUM columns once broke PostgreSQL)."""
 
-    def value(name: str, **labels: str) -> float:
-        return samples[(name, tuple(sorted(labels.items())))]
+    def test_prometheus_metrics_from_the_views(self, wire: Wire) -> None:
+        services = wire(viewer_tokens="view-token", views_max_staleness=0)
+        settings = services.settings
+        for n, outcome in enumerate(("anonymized", "anonymized", "raw", "failed"), start=1):
+            record_import(services.library, n, outcome)
+        for _ in range(settings.circuit_threshold):
+            services.circuit.record(ollama_failed=True, reason="ollama_unavailable")
+        with serving(create_app(services)) as url:
+            response = httpx.get(f"{url}/metrics", headers=VIEWER)
+        assert response.headers["content-type"].startswith("text/plain")
+        samples = {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(response.text)
+            for s in family.samples
+        }
 
-    assert value("endoveil_imports", outcome="anonymized") == 2
-    assert value("endoveil_imports", outcome="raw_copy") == 1
-    assert value("endoveil_imports", outcome="failed") == 1
-    assert value("endoveil_fallbacks", level="frame_cleaning", reason="ollama_unavailable") == 3
-    assert value("endoveil_rate_percent", rate="anonymization_success", window="all_time") == 50
-    assert value("endoveil_rate_status", rate="import_failure", window="last_100") == 2
-    level2 = {"level": "fallback_basic", "outcome": "output"}
-    assert value("endoveil_level_duration_seconds_count", **level2) == 2
-    assert value("endoveil_level_duration_seconds_sum", **level2) == 5.0
-    assert value("endoveil_level_duration_seconds_bucket", le="1.0", **level2) == 0
-    assert value("endoveil_level_duration_seconds_bucket", le="+Inf", **level2) == 2
-    assert value("endoveil_ollama_circuit_state", state="open") == 1
-    assert value("endoveil_ollama_consecutive_failures") == settings.circuit_threshold
+        def value(name: str, **labels: str) -> float:
+            return samples[(name, tuple(sorted(labels.items())))]
+
+        assert value("endoveil_imports", outcome="anonymized") == 2
+        assert value("endoveil_imports", outcome="raw_copy") == 1
+        assert value("endoveil_imports", outcome="failed") == 1
+        assert value("endoveil_fallbacks", level="frame_cleaning", reason="ollama_unavailable") == 3
+        assert value("endoveil_rate_percent", rate="anonymization_success", window="all_time") == 50
+        assert value("endoveil_rate_status", rate="import_failure", window="last_100") == 2
+        level2 = {"level": "fallback_basic", "outcome": "output"}
+        assert value("endoveil_level_duration_seconds_count", **level2) == 2
+        assert value("endoveil_level_duration_seconds_sum", **level2) == 5.0
+        assert value("endoveil_level_duration_seconds_bucket", le="1.0", **level2) == 0
+        assert value("endoveil_level_duration_seconds_bucket", le="+Inf", **level2) == 2
+        assert value("endoveil_ollama_circuit_state", state="open") == 1
+        assert value("endoveil_ollama_consecutive_failures") == settings.circuit_threshold
+
+
+class TestPrometheusOnSQLite(OnSQLite, PrometheusContract):
+    pass
+
+
+class TestPrometheusOnPostgres(OnPostgres, PrometheusContract):
+    pass
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from adapters.demo.synthetic import circle_layout, make_video
 from domain.errors import TransitionNotAllowed
 from domain.ports import LevelResult
 from domain.rulebook import Level, State
+from domain.video import Video
 from projections.audit import explain
 from tests.backends import OnBackend, OnPostgres, OnSQLite, Wire, stored_bytes
 from tests.fakes import failing
@@ -97,16 +98,14 @@ class ErasureContract(OnBackend):
         data = services.settings.data_dir
         assert list((data / "quarantine").glob(f"{raw_only.video_id}.*"))
         sealed = [
-            e
+            metadata
             for e in services.library.history(cleaned.video_id)
-            if getattr(e, "patient_metadata", None)
+            if isinstance(e, Video.Transitioned) and (metadata := e.patient_metadata)
         ][-1]
 
         first = services.eraser.erase(cleaned.video_id, "request 2026-17")
         assert first.key_shredded and not first.already_erased
-        assert (
-            services.vault.unseal(str(cleaned.video_id), sealed.patient_metadata["sealed"]) is None
-        )
+        assert services.vault.unseal(str(cleaned.video_id), sealed["sealed"]) is None
         assert (data / "anonymized" / f"{cleaned.video_id}.mp4").exists()  # anonymized output stays
 
         erased = services.eraser.erase(raw_only.video_id, "request 2026-18")

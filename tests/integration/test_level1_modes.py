@@ -21,6 +21,7 @@ from adapters.settings import Settings
 from adapters.video.opencv_frames import iter_frames, read_info
 from domain.importer import ImportReport
 from domain.rulebook import Level
+from domain.video import Video
 from tests.fake_ollama import FakeOllama
 from tests.fake_ollama import fake_ollama as fake_ollama
 
@@ -49,7 +50,7 @@ def services(tmp_path: Path, host: str, **settings: object) -> Services:
 def fell_back_reason(svc: Services, report: ImportReport) -> str:
     assert report.video_id is not None
     events = svc.library.history(report.video_id)
-    return next(e.reason for e in events if type(e).__name__ == "FellBack")  # type: ignore[attr-defined]
+    return next(e.reason for e in events if isinstance(e, Video.FellBack))
 
 
 @pytest.mark.parametrize(
@@ -170,7 +171,7 @@ def test_an_open_circuit_skips_level_one_at_once(
 ) -> None:
     fake_ollama.mode = "down"
     svc = services(tmp_path, fake_ollama.host, circuit_threshold=2)
-    cleaner = svc.chain._cleaner  # type: ignore[attr-defined]
+    cleaner = svc.chain._cleaner
     target = str(tmp_path / "out.mp4")
     assert cleaner.clean("v", str(video.path), target).reason == "ollama_unavailable"
     assert cleaner.clean("v", str(video.path), target).reason == "ollama_unavailable"

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from adapters.demo.synthetic import Layout, SyntheticVideo, circle_layout, make_video
+from adapters.endoscope.region import DETECTION
 from adapters.masking.masker import OpenCVMasker
 from adapters.video.ffmpeg import EncoderError, H264Writer, ffmpeg_exe
 from adapters.video.opencv_frames import iter_frames
@@ -119,7 +120,7 @@ def test_an_unknown_rectangular_layout_anywhere_is_detected(tmp_path: Path) -> N
     result, target = mask(source, tmp_path)
 
     assert_masked_well(source, result, target)
-    assert result.versions["masking_profile"] == "detected@2"
+    assert result.versions["masking_profile"] == DETECTION
 
 
 @pytest.mark.slow
@@ -141,7 +142,7 @@ def test_unknown_centred_circle_with_text_on_both_sides_is_detected_metadata_dro
     result, target = mask(source, tmp_path)
 
     assert_masked_well(source, result, target)
-    assert result.versions["masking_profile"] == "detected@2"
+    assert result.versions["masking_profile"] == DETECTION
     assert "Mustermann" not in ffmpeg_report(target) and "1955" not in ffmpeg_report(target)
     assert "Mustermann" not in result.detail
 
@@ -153,7 +154,7 @@ def test_1080p_layout_other_than_olympus_does_not_use_the_profile(tmp_path: Path
     result, target = mask(source, tmp_path)
 
     assert_masked_well(source, result, target)
-    assert result.versions["masking_profile"] == "detected@2"
+    assert result.versions["masking_profile"] == DETECTION
 
 
 @pytest.mark.slow
@@ -172,10 +173,22 @@ def test_a_name_that_appears_after_a_few_seconds_is_black(tmp_path: Path) -> Non
     assert_masked_well(source, result, target)
 
 
-def test_a_static_video_fails_with_roi_uncertain_and_no_output(tmp_path: Path) -> None:
+def test_a_still_image_standing_out_from_the_surround_is_masked(tmp_path: Path) -> None:
     source = make_video(
         tmp_path / "static.mp4", circle_layout(640, 360), seconds=1.0, seed=5, static=True
     )
+
+    result, target = mask(source, tmp_path)
+
+    assert_masked_well(source, result, target)
+    assert result.versions["masking_profile"] == DETECTION
+
+
+def test_text_on_black_with_no_image_fails_with_roi_uncertain_and_no_output(
+    tmp_path: Path,
+) -> None:
+    layout = Layout("text_only", 640, 360, (600, 340, 2, 2), False, ((0, 560),))
+    source = make_video(tmp_path / "text.mp4", layout, seconds=1.0, seed=5, static=True)
 
     result, target = mask(source, tmp_path)
 

@@ -98,7 +98,8 @@ def test_a_failed_verification_is_recorded_and_leaves_no_output(
     def failing(*_: object) -> None:
         raise VerificationFailed("OCR reads 1 line(s) of text outside the endoscope image.")
 
-    monkeypatch.setattr("adapters.masking.masker.verify_output", failing)
+    # The masker imports verify_output when it masks, so the stand-in goes where it is defined.
+    monkeypatch.setattr("adapters.masking.verify.verify_output", failing)
     result = OpenCVMasker().mask("video-6", str(source.path), str(tmp_path / "out.mp4"))
 
     assert (result.succeeded, result.reason, result.verification) == (

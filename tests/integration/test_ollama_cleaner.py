@@ -14,7 +14,8 @@ import ollama
 import pytest
 
 from adapters.cleaning.classify import Answer, Patient  # the schema production asks for
-from adapters.cleaning.cleaner import OllamaFrameCleaner, _explain, base_url, public_host
+from adapters.cleaning.cleaner import OllamaFrameCleaner, base_url, public_host
+from adapters.cleaning.ollama_http import explain as _explain
 from domain.ports import LevelResult
 from tests.fake_ollama import CHAT_SCHEMA, DEFAULT_MODEL, FakeOllama
 

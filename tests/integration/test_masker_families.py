@@ -1,0 +1,91 @@
+"""Level 2 on recording families it was not built on (``tests.layouts``), judged by Tesseract.
+
+Targets on every family: no patient string readable, under 0.5 % of the endoscope image lost,
+PSNR inside the image >= 35 dB, anonymized (not refused) wherever the image can be found.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adapters.demo.synthetic import circle_layout, make_video
+from adapters.endoscope.blanks import describe
+from adapters.masking.masker import OpenCVMasker
+from adapters.video.ocr import TextBox
+from domain.reasons import Reason
+from tests.family_checks import leaks_in_boxes, score
+from tests.layouts import FAMILIES, SECRETS, make_recording
+from tests.tesseract_judge import leaks_in_video
+
+MAX_LOST_PERCENT = 0.5
+MIN_PSNR_DB = 35.0
+MASKED = [
+    "vignette_circle", "olympus_720p", "olympus_1280x1024", "olympus_sd", "fujifilm_colour",
+    "sd_octagon", "hevc_circle", "grey_cut_rect", "still", "menu_first", "out_of_body", "zoom",
+]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", MASKED)
+def test_each_family_is_anonymized_with_the_whole_image_kept(tmp_path: Path, name: str) -> None:
+    family = FAMILIES[name]
+    suffix = ".mkv" if family.codec == "libx265" else ".mp4"
+    recording = make_recording(tmp_path / f"in{suffix}", family, seed=len(name))
+    assert leaks_in_video(str(recording.path), SECRETS, count=1), "the judge must see the text"
+    target = tmp_path / "out.mp4"
+
+    result = OpenCVMasker().mask("video-f", str(recording.path), str(target))
+
+    assert result.succeeded, result
+    if name.startswith("olympus"):  # the profile matches at any frame size
+        size = f"{family.width}x{family.height}"
+        assert result.versions["masking_profile"] == f"profile:olympus-cv1500@1 at {size}"
+    checked = score(recording, target, leak_frames=2)
+    assert checked.leaks == {}
+    assert checked.lost_percent < MAX_LOST_PERCENT
+    assert checked.psnr_db >= MIN_PSNR_DB
+    assert checked.blank_ok
+    expected = describe([(start, end - 1) for start, end in recording.blank_ranges])
+    assert result.versions.get("blanked_frames", "") == expected  # the event says which
+
+
+@pytest.mark.slow
+def test_a_banner_drawn_inside_the_image_is_blacked_out_and_the_rest_kept(tmp_path: Path) -> None:
+    recording = make_recording(tmp_path / "in.mp4", FAMILIES["banner_inside"], seed=3)
+    assert leaks_in_boxes(recording, recording.path, frames=1), "the judge must see the banner"
+    target = tmp_path / "out.mp4"
+
+    result = OpenCVMasker().mask("video-b", str(recording.path), str(target))
+
+    assert result.succeeded, result
+    assert "text box(es)" in result.versions["masking_profile"]
+    assert "box(es) blacked out inside the image" in result.detail
+    assert leaks_in_boxes(recording, target) == []
+    checked = score(recording, target, leak_frames=2)
+    assert checked.leaks == {}
+    assert checked.lost_percent < MAX_LOST_PERCENT
+    assert checked.psnr_db >= MIN_PSNR_DB
+
+
+class StubbornText:
+    """An OCR engine that reads a birth date in the middle of every image it is shown."""
+
+    name = "stubborn-text"
+
+    def find_text(self, image: np.ndarray) -> list[TextBox]:
+        h, w = image.shape[:2]
+        return [TextBox(w // 3, h // 2, w // 4, 12, "12.03.1955", 0.95)]
+
+
+def test_text_inside_that_stays_readable_fails_with_text_inside_image(tmp_path: Path) -> None:
+    source = make_video(tmp_path / "v.mp4", circle_layout(320, 240), seconds=1.0, seed=21)
+    target = tmp_path / "out.mp4"
+
+    result = OpenCVMasker(ocr=StubbornText()).mask("video-t", str(source.path), str(target))
+
+    assert (result.succeeded, result.reason) == (False, Reason.TEXT_INSIDE_IMAGE)
+    assert "12.03.1955" not in result.detail
+    assert not target.exists() and not list(tmp_path.rglob("*partial"))

@@ -1,0 +1,231 @@
+"""Recording families endoveil's own demo does not make, with their ground truth.
+
+Level 2 must hold on recorders it has never seen, so its tests judge it on layouts built
+here and not in ``adapters/demo/synthetic.py``: rims darker than the centre (vignetting),
+circles, octagons, rounded and cut rectangles, coloured and low-contrast TrueType text, SD,
+720p and 5:4 frames, HEVC input, a banner drawn inside the image, a registration screen at
+the start, an out-of-body segment and a freeze frame. Each recording comes with the image
+mask, the secrets burned in, the text boxes inside the image (which must be masked) and the
+frame ranges that show no endoscope image (which must be black).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from adapters.demo.synthetic import tissue_texture
+from adapters.video.ffmpeg import ffmpeg_exe
+
+Box = tuple[int, int, int, int]
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # Debian fonts-dejavu-core
+NAME, BIRTH, EXAM = "Kowalczyk, Henriette", "07.11.1948", "23.02.2026 09:41"
+SECRETS = (NAME, BIRTH, EXAM)
+WHITE, GREEN, YELLOW, GREY = (255, 255, 255), (80, 255, 80), (255, 230, 40), (150, 150, 150)
+
+
+@dataclass(frozen=True)
+class Family:
+    """One recorder layout: frame, image shape, text and segments."""
+
+    name: str
+    width: int
+    height: int
+    shape: str  # circle | octagon | rounded | cut | rect
+    image: Box
+    text_x: tuple[int, ...] = ()  # left edges of the text columns outside the image
+    colours: tuple[tuple[int, int, int], ...] = (WHITE,)  # RGB per line, cycled
+    text_px: int = 22
+    vignette: float = 0.0  # brightness lost at the rim (0.7: the rim is at 30 %)
+    codec: str = "libx264"
+    banner: bool = False  # name, birth and exam date drawn inside the image
+    menu_seconds: float = 0.0  # a registration screen first
+    out_of_body: tuple[float, float] | None = None  # seconds of a room shot
+    still: bool = False
+    seconds: float = 1.6
+    zoom_from: Box | None = None  # the image's box before ``zoom_at`` seconds (a zoom, a switch)
+    zoom_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A generated recording and what a masked copy of it must show."""
+
+    path: Path
+    family: Family
+    fps: float
+    frames: int
+    image_mask: np.ndarray
+    inside_text: tuple[Box, ...] = ()
+    blank_ranges: tuple[tuple[int, int], ...] = field(default=())  # [start, end) frames
+
+
+def shape_mask(family: Family) -> np.ndarray:
+    """uint8 mask, 255 inside the endoscope image of ``family``."""
+    mask = np.zeros((family.height, family.width), np.uint8)
+    x, y, w, h = family.image
+    if family.shape == "circle":
+        cv2.circle(mask, (x + w // 2, y + h // 2), min(w, h) // 2, 255, -1)
+    elif family.shape in {"octagon", "cut"}:
+        cut = min(w, h) // (7 if family.shape == "octagon" else 14)
+        points = [(x + cut, y), (x + w - cut, y), (x + w, y + cut), (x + w, y + h - cut),
+                  (x + w - cut, y + h), (x + cut, y + h), (x, y + h - cut),
+                  (x, y + cut)]  # fmt: skip
+        cv2.fillPoly(mask, [np.array(points, np.int32)], 255)
+    elif family.shape == "rounded":
+        radius = min(w, h) // 10
+        cv2.rectangle(mask, (x + radius, y), (x + w - radius - 1, y + h - 1), 255, -1)
+        cv2.rectangle(mask, (x, y + radius), (x + w - 1, y + h - radius - 1), 255, -1)
+        for cx, cy in (
+            (x + radius, y + radius),
+            (x + w - radius - 1, y + radius),
+            (x + radius, y + h - radius - 1),
+            (x + w - radius - 1, y + h - radius - 1),
+        ):
+            cv2.circle(mask, (cx, cy), radius, 255, -1)  # fmt: skip
+    else:
+        mask[y : y + h, x : x + w] = 255
+    return mask
+
+
+def vignette_gain(family: Family) -> np.ndarray:
+    """Per-pixel gain of the image: 1 at the centre, ``1 - vignette`` at the rim."""
+    _, _, w, h = family.image
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    corner = 1.0 if family.shape == "circle" else np.sqrt(2.0)  # the rim's distance
+    r = np.hypot((xx - w / 2) / (w / 2), (yy - h / 2) / (h / 2)) / corner
+    gain: np.ndarray = (1.0 - family.vignette * np.clip(r, 0, 1) ** 2)[..., None]
+    return gain
+
+
+def _draw(frame: np.ndarray, lines: list[tuple[str, Box, tuple[int, int, int]]], px: int) -> None:
+    image = Image.fromarray(frame[..., ::-1])
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, px)
+    for text, (tx, ty, _, _), colour in lines:
+        draw.text((tx, ty), text, font=font, fill=colour)
+    frame[:] = np.asarray(image)[..., ::-1]
+
+
+def text_box(text: str, origin: tuple[int, int], px: int, margin: int = 4) -> Box:
+    """The box a line of ``px``-sized TrueType text covers at ``origin``, with a margin."""
+    left, top, right, bottom = (int(v) for v in ImageFont.truetype(FONT, px).getbbox(text))
+    return (origin[0] + left - margin, origin[1] + top - margin,
+            right - left + 2 * margin, bottom - top + 2 * margin)  # fmt: skip
+
+
+def _outside_lines(family: Family) -> list[tuple[str, Box, tuple[int, int, int]]]:
+    lines = []
+    for column, tx in enumerate(family.text_x):
+        texts = (NAME, BIRTH, EXAM, "SN 4471-220") if column == 0 else (EXAM, NAME)
+        for row, text in enumerate(texts):
+            origin = (tx, 30 + row * int(family.text_px * 2.2))
+            colour = family.colours[(row + column) % len(family.colours)]
+            lines.append((text, text_box(text, origin, family.text_px), colour))
+    return lines
+
+
+def _banner_lines(family: Family) -> list[tuple[str, Box, tuple[int, int, int]]]:
+    x, y, w, _ = family.image
+    return [(text, text_box(text, (x + 40 + i * w // 3, y + 24), family.text_px), WHITE)
+            for i, text in enumerate((NAME, BIRTH, EXAM))]  # fmt: skip
+
+
+def _screen(family: Family, colour: tuple[int, int, int]) -> np.ndarray:
+    """A registration screen: a flat background with the patient's data mid-frame."""
+    frame = np.full((family.height, family.width, 3), colour[::-1], np.uint8)
+    cx, cy = family.width // 4, family.height // 3
+    lines = [(f"Patient: {NAME}", (cx, cy)), (f"Geb.: {BIRTH}", (cx, cy + 50)),
+             ("ID 88120457", (cx, cy + 100))]  # fmt: skip
+    _draw(frame, [(t, text_box(t, o, family.text_px), WHITE) for t, o in lines], family.text_px)
+    return frame
+
+
+def _room(family: Family, rng: np.random.Generator, t: float) -> np.ndarray:
+    """An out-of-body shot: a bright, greyish-beige, textured room filling the frame."""
+    base = tissue_texture(family.height, family.width, rng)
+    grey = cv2.cvtColor(cv2.cvtColor(base, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    room = cv2.addWeighted(grey, 0.8, np.full_like(grey, (150, 170, 185)), 0.6, 0)
+    return np.roll(room, int(40 * t), axis=1)
+
+
+def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0) -> Recording:
+    """Write ``family`` as a short clip (``family.codec``) and return its ground truth."""
+    rng = np.random.default_rng(seed)
+    mask = shape_mask(family)
+    drift = 32
+    _, _, w, h = family.image
+    texture = tissue_texture(h + 2 * drift, w + 2 * drift, rng)
+    before = dataclasses.replace(family, image=family.zoom_from or family.image)
+    shapes = [(f.image, vignette_gain(f), shape_mask(f)) for f in (before, family)]
+    zoom = round(family.zoom_at * fps) if family.zoom_from else 0
+    lines = _outside_lines(family) + (_banner_lines(family) if family.banner else [])
+    frames = round(family.seconds * fps)
+    menu = round(family.menu_seconds * fps)
+    seg = family.out_of_body or (0.0, 0.0)
+    body = (round(seg[0] * fps), round(seg[1] * fps))
+    room_rng = np.random.default_rng(seed + 1)
+    banner = tuple(box for _, box, _ in _banner_lines(family)) if family.banner else ()
+    args = [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
+            "-s", f"{family.width}x{family.height}", "-r", str(fps), "-i", "-",
+            "-c:v", family.codec, "-crf", "16", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+            *(["-x265-params", "log-level=error"] if family.codec == "libx265" else []),
+            str(path)]  # fmt: skip
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    for index in range(frames):
+        t = 0.0 if family.still else index / fps
+        if index < menu:
+            frame = _screen(family, (20, 60, 160))
+        elif body[0] <= index < body[1]:
+            frame = _room(family, room_rng, t)
+        else:
+            (x, y, w, h), gain, shown = shapes[0 if index < zoom else 1]
+            inside = shown[y : y + h, x : x + w, None] > 0
+            dx = round(drift * (1 + np.sin(2 * np.pi * t / 1.3)))
+            dy = round(drift * (1 + np.cos(2 * np.pi * t / 1.7)))
+            picture = texture[dy : dy + h, dx : dx + w].astype(np.float32) * gain
+            frame = np.zeros((family.height, family.width, 3), np.uint8)
+            frame[y : y + h, x : x + w] = np.where(inside, picture, 0).astype(np.uint8)
+            for bx, by, bw, bh in banner:  # processors darken the picture behind a banner
+                frame[by : by + bh, bx : bx + bw] //= 3
+            _draw(frame, lines, family.text_px)
+        proc.stdin.write(frame.tobytes())
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise RuntimeError(f"ffmpeg could not write the {family.name} recording")
+    blank = tuple(r for r in ((0, menu), body) if r[1] > r[0])
+    return Recording(path, family, fps, frames, mask, banner, blank)
+
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (
+    Family("vignette_circle", 1280, 720, "circle", (300, 20, 680, 680), (20, 1000),
+           vignette=0.75),
+    Family("olympus_720p", 1280, 720, "rect", (367, 0, 900, 720), (16,), text_px=18),
+    Family("olympus_1280x1024", 1280, 1024, "rect", (367, 0, 900, 1024), (16,), text_px=18),
+    Family("olympus_sd", 720, 576, "rect", (206, 0, 506, 576), (8,), text_px=11),
+    Family("fujifilm_colour", 1280, 1024, "rounded", (300, 32, 940, 960), (10,),
+           colours=(GREEN, YELLOW, GREY), text_px=20, vignette=0.5),
+    Family("sd_octagon", 720, 576, "octagon", (250, 20, 450, 536), (8,), text_px=15,
+           vignette=0.6),
+    Family("hevc_circle", 960, 540, "circle", (280, 20, 500, 500), (10, 790),
+           codec="libx265", text_px=16, vignette=0.5),
+    Family("grey_cut_rect", 1280, 720, "cut", (400, 40, 840, 640), (16,),
+           colours=(GREY, (110, 110, 110)), text_px=22),
+    Family("banner_inside", 1280, 720, "rect", (160, 0, 1120, 720), (), banner=True,
+           text_px=24),
+    Family("menu_first", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18,
+           menu_seconds=1.0, seconds=2.4),
+    Family("out_of_body", 960, 540, "octagon", (320, 20, 560, 500), (16,), text_px=18,
+           out_of_body=(0.8, 1.6), seconds=2.4),
+    Family("zoom", 960, 540, "circle", (280, 20, 500, 500), (16, 800), text_px=16,
+           zoom_from=(380, 120, 300, 300), zoom_at=1.4, seconds=2.4, vignette=0.5),
+    Family("still", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18, still=True,
+           vignette=0.4),
+)}  # fmt: skip
