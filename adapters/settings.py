@@ -39,11 +39,13 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     views_max_staleness: float = Field(default=0.5, ge=0)
     watch_stable_seconds: float = Field(default=2.0, ge=0)
-    # Level 2's H.264 encoder: libx264, auto (probe the hardware encoders once) or one of them.
-    encoder: str = "libx264"
     # Review and release (#16): who releases outputs; how long originals and raw copies stay.
     release_policy: Literal["auto", "review"] = "auto"
     raw_retention_days: float | None = Field(default=None, gt=0)
+    # Running it in a clinic (#18): ImportsSilent fires after this long without an import.
+    import_silence_seconds: float = Field(default=14400.0, gt=0)
+    # Level 2's H.264 encoder: libx264, auto (probe the hardware encoders once) or one of them.
+    encoder: str = "libx264"
 
     @property
     def event_store_path(self) -> Path:

@@ -65,6 +65,8 @@ class InboxWatcher:
         after_import: called after each import (e.g. to catch the views up).
         finish: ``finish(path, video_id)`` takes up a video another run was working on
             (``Importer.process``); by default the file is imported again.
+        heartbeat: called on every wake-up of :meth:`run` (at least every ``poll_seconds``)
+            to say the watcher is alive (``adapters.heartbeat.write_heartbeat``).
     """
 
     def __init__(
@@ -76,6 +78,7 @@ class InboxWatcher:
         failed: Path | None = None,
         after_import: Callable[[], object] | None = None,
         finish: Callable[[str, UUID], ImportReport] | None = None,
+        heartbeat: Callable[[], object] | None = None,
     ) -> None:
         self.inbox = inbox
         self.processing = inbox / "processing"
@@ -85,6 +88,7 @@ class InboxWatcher:
         self._import = import_file
         self._finish = finish or (lambda path, _video_id: import_file(path))
         self._after = after_import or (lambda: None)
+        self._heartbeat = heartbeat or (lambda: None)
         self._seen: dict[str, tuple[tuple[int, int], float]] = {}
         self._waiting: dict[Path, _Waiting] = {}
         self._next_look = 0.0
@@ -201,6 +205,7 @@ class InboxWatcher:
         try:
             while not stop.is_set():
                 wake.clear()
+                self._heartbeat()
                 _, wait = self.scan_once()
                 timeout = poll_seconds if wait is None else min(poll_seconds, wait + 0.05)
                 wake.wait(timeout)

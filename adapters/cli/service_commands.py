@@ -99,6 +99,7 @@ def _watch(
     once: bool,
 ) -> None:
     """The body of ``watch``, once the services are built."""
+    from adapters.heartbeat import write_heartbeat
     from adapters.watcher import InboxWatcher  # imported here: it pulls in watchdog
 
     stable = settings.watch_stable_seconds if stable_seconds is None else stable_seconds
@@ -110,6 +111,7 @@ def _watch(
         failed=failed,
         after_import=lambda: _catch_up_quietly(services),
         finish=lambda path, video_id: services.importer.process(path, video_id, duplicate=True),
+        heartbeat=lambda: write_heartbeat(settings.data_dir),
     )
     _catch_up_quietly(services)  # first finish what an interrupted run left (issue 8)
     unfinished = [UUID(video_id) for video_id in services.projections.videos.unfinished()]

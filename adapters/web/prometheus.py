@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from adapters.web.clinic_metrics import build_families, last_import_families, watcher_families
 from adapters.web.readside import ReadSide
 from adapters.web.release_metrics import canary_families, now_utc, release_families
 from projections.metrics import CRITICAL, GOOD, NO_DATA, WARNING, Rate, Window
@@ -48,6 +49,8 @@ class ViewCollector(Collector):
         yield from self.read.cached("prometheus", lambda: list(self._families()))
         yield from self._circuit()
         yield from canary_families(self.read.services.settings.data_dir)
+        yield from build_families()
+        yield from watcher_families(self.read.services.settings)
 
     def _families(self) -> Iterator[Metric]:
         read = self.read
@@ -70,6 +73,7 @@ class ViewCollector(Collector):
         yield self._durations()
         releases = read.services.projections.releases
         yield from release_families(releases, read.services.settings, now_utc())
+        yield from last_import_families(read.services.projections.videos)
 
     def _rate_families(self, windows: dict[str, Window]) -> Iterator[Metric]:
         percent = GaugeMetricFamily(
