@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
+from adapters.web import spec
 from adapters.web.auth import CurrentCaller, Role
 from adapters.web.errors import ApiError
 from adapters.web.media_links import LINK_SECONDS, MediaSigner
@@ -31,7 +32,11 @@ def media_router(read: ReadSide, signer: MediaSigner) -> APIRouter:
     """``POST /api/media/{id}/link`` (with a token) and ``GET /media/{id}`` (with a signature)."""
     router = APIRouter()
 
-    @router.post("/api/media/{video_id}/link", summary="A short-lived URL a player can stream")
+    @router.post(
+        "/api/media/{video_id}/link",
+        summary="A short-lived URL a player can stream",
+        responses=spec.MEDIA_LINK,
+    )
     def link(
         video_id: UUID,
         caller: CurrentCaller,

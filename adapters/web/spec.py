@@ -19,9 +19,11 @@ _ERROR_BODY = {
 }
 _ERROR_CONTENT = {"schema": _ERROR_BODY}
 _WHY = {
+    400: "The request body cannot be parsed (not JSON).",
     401: "No token, or not a valid one (`Authorization: Bearer <token>`).",
     403: "The token's role may not do this (raw videos need a reviewer token).",
     404: "No such video, or no such file for it.",
+    409: "Not now: the video is still in the chain, or the review rulebook refuses the decision.",
     422: "A parameter is malformed or out of range (`detail` names it).",
 }
 _STATUS = {
@@ -103,6 +105,18 @@ MEDIA = {
         "description": "The part of the file a `Range` header asked for.",
         "content": _VIDEO_FILE,
     },
+    **errors(401, 403, 404, 409, 422),
+}
+_OBJECT = {"type": "object"}
+WHOAMI = {**json_answer(_OBJECT, "The caller's name and role."), **errors(401)}
+QUEUE = {**json_answer(_OBJECT, "Videos with their release state."), **errors(401, 422)}
+RELEASE = {**json_answer(_OBJECT, "The video's release state."), **errors(401, 404, 422)}
+REVIEW = {
+    **json_answer(_OBJECT, "The decision as recorded."),
+    **errors(400, 401, 403, 404, 409, 422),
+}
+MEDIA_LINK = {
+    **json_answer(_OBJECT, "A signed URL and its lifetime."),
     **errors(401, 403, 404, 422),
 }
 PROMETHEUS = {

@@ -192,18 +192,27 @@ class ApiContract:
         assert report.status_code == 200, report.text
         assert report.json()["summary"]["videos"] >= 4
 
-    @pytest.mark.parametrize(
-        ("outcome", "body"), [("failed", HOSTILE_HTML), ("processing", HOSTILE_SVG)]
-    )
     def test_raw_files_are_video_attachments_never_markup(
-        self, client: httpx.Client, ids: dict[str, str], outcome: str, body: bytes
+        self, client: httpx.Client, ids: dict[str, str]
     ) -> None:
-        raw = client.get(f"/api/media/{ids[outcome]}?type=raw", headers=REVIEWER)
-        assert raw.status_code == 200 and raw.content == body
+        raw = client.get(f"/api/media/{ids['failed']}?type=raw", headers=REVIEWER)
+        assert raw.status_code == 200 and raw.content == HOSTILE_HTML
         assert raw.headers["content-type"] == "application/octet-stream"
         assert raw.headers["content-disposition"].startswith("attachment;")
         assert ".html" not in raw.headers["content-disposition"]
         assert ".svg" not in raw.headers["content-disposition"]
+        assert raw.headers["x-content-type-options"] == "nosniff"
+        assert raw.headers["cache-control"] == "no-store"
+
+    def test_a_raw_file_in_the_chain_is_refused_not_served_as_markup(
+        self, client: httpx.Client, ids: dict[str, str]
+    ) -> None:
+        # Serving a raw file records who saw it on the video's stream, which belongs to the
+        # run while the video is in the chain (#16): 409 until it is done, never the markup.
+        raw = client.get(f"/api/media/{ids['processing']}?type=raw", headers=REVIEWER)
+        assert raw.status_code == 409
+        assert raw.headers["content-type"] == "application/json"
+        assert HOSTILE_SVG not in raw.content
         assert raw.headers["x-content-type-options"] == "nosniff"
         assert raw.headers["cache-control"] == "no-store"
 
