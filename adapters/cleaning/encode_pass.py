@@ -23,7 +23,7 @@ from adapters.endoscope.region import Region
 from adapters.masking.encode import even_size, keyframe_rule, sigterm_raises, write_corners
 from adapters.masking.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
 from adapters.video.ffmpeg import EncoderError
-from adapters.video.ffmpeg_frames import start_ffmpeg, stop
+from adapters.video.ffmpeg_frames import follow_progress, start_ffmpeg, stop
 from adapters.video.opencv_frames import VideoInfo
 
 Progress = Callable[[int], None]
@@ -122,25 +122,11 @@ def encode_cleaned(
         except OSError as err:
             raise EncoderError(f"cannot start ffmpeg: {err.strerror}") from err
         try:
-            frames = _follow(proc, progress)
+            frames = follow_progress(proc, progress)
         finally:
             stop(proc)
         if proc.returncode != 0:
             errors.seek(0)
             tail = errors.read()[-_STDERR_TAIL:].decode("utf-8", "replace").strip()
             raise EncoderError(f"ffmpeg exited with code {proc.returncode}", proc.returncode, tail)
-    return frames
-
-
-def _follow(proc: subprocess.Popen[bytes], progress: Progress | None) -> int:
-    """Read ``-progress`` lines until ffmpeg ends; return the last frame count."""
-    assert proc.stdout is not None
-    frames = 0
-    for line in proc.stdout:
-        key, _, value = line.decode("ascii", "replace").strip().partition("=")
-        if key == "frame" and value.isdigit():
-            frames = int(value)
-            if progress is not None:
-                progress(frames)
-    proc.wait()
     return frames

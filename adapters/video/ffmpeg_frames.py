@@ -11,7 +11,7 @@ import ctypes
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO
 
 import numpy as np
@@ -92,3 +92,20 @@ def read_frames(pipe: IO[bytes], shape: tuple[int, ...]) -> Iterator[np.ndarray]
     size = int(np.prod(shape))
     while len(raw := pipe.read(size)) == size:
         yield np.frombuffer(raw, np.uint8).reshape(shape)
+
+
+def follow_progress(proc: subprocess.Popen[bytes], progress: Callable[[int], None] | None) -> int:
+    """Read ffmpeg's ``-progress pipe:1`` lines until it ends; return the last frame count.
+
+    ``progress(frames)`` is called with each count, for a progress bar.
+    """
+    assert proc.stdout is not None
+    frames = 0
+    for line in proc.stdout:
+        key, _, value = line.decode("ascii", "replace").strip().partition("=")
+        if key == "frame" and value.isdigit():
+            frames = int(value)
+            if progress is not None:
+                progress(frames)
+    proc.wait()
+    return frames
