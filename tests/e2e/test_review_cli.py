@@ -20,7 +20,9 @@ def imported(tmp_path: Path) -> tuple[Path, str, str]:
     """A data dir with one masked (level 2) and one raw import, under the review policy."""
     layout = circle_layout(640, 360, name="small")
     good = make_video(tmp_path / f"{FAKE_NAME} good.mp4", layout, seconds=1.0, seed=7).path
-    frozen = make_video(tmp_path / f"{FAKE_NAME} frozen.mp4", layout, seconds=1.0, static=True)
+    frozen = make_video(
+        tmp_path / f"{FAKE_NAME} frozen.mp4", "full_frame", seconds=1.0, static=True
+    )
     data = tmp_path / "data"
     run = endoveil(data, "import", str(good), str(frozen.path), "--json", env=REVIEW)
     good_id, raw_id = (line["video_id"] for line in run.json_lines())

@@ -35,7 +35,9 @@ def test_a_reviewer_approves_side_by_side_in_german(
 ) -> None:
     layout = circle_layout(640, 360, name="small")
     moving = make_video(tmp_path / f"{FAKE_NAME} moving.mp4", layout, seconds=1.0, seed=7).path
-    frozen = make_video(tmp_path / f"{FAKE_NAME} frozen.mp4", layout, seconds=1.0, static=True).path
+    frozen = make_video(
+        tmp_path / f"{FAKE_NAME} frozen.mp4", "full_frame", seconds=1.0, static=True
+    ).path
     data = tmp_path / "data"
     run = endoveil(data, "import", str(moving), str(frozen), "--json",
                    env={"ENDOVEIL_RELEASE_POLICY": "review"})  # fmt: skip
