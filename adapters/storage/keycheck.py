@@ -55,14 +55,18 @@ def open_checked_library(
         candidate = new_key()
         probe = VideoLibrary(env=env_for(candidate))
         try:
-            if _holds_events(probe):
-                raise StartRefused(
-                    f"no cipher key: {where} is missing and the event store holds events; "
-                    "restore the key file or set ENDOVEIL_CIPHER_KEY (a new key cannot read them)"
-                )
+            holds_events = _holds_events(probe)
         finally:
             probe.close()
-        key = save_key(data_dir, candidate)
+        # A process starting at the same time may have stored its key and its first events
+        # between our look at the key file and at the store: look at the file once more.
+        key = configured_key(data_dir, configured) if holds_events else None
+        if holds_events and key is None:
+            raise StartRefused(
+                f"no cipher key: {where} is missing and the event store holds events; "
+                "restore the key file or set ENDOVEIL_CIPHER_KEY (a new key cannot read them)"
+            )
+        key = key or save_key(data_dir, candidate)
     library = VideoLibrary(env=env_for(key), clock=clock)
     try:
         verify_key(library, where)

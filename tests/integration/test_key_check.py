@@ -13,7 +13,9 @@ import psycopg
 import pytest
 from eventsourcing.cryptography import AESCipher
 
+from adapters.bootstrap import event_store_env
 from adapters.settings import Settings
+from adapters.storage import keycheck
 from adapters.storage.keycheck import TABLE
 from adapters.storage.keys import StartRefused
 from domain.rulebook import State
@@ -76,6 +78,32 @@ class KeyCheckContract(OnBackend):
         assert len(list(wire().library.video_ids())) == 1  # and gets its key check back
         with pytest.raises(StartRefused, match="not the key of this event store"):
             wire(cipher_key=AESCipher.create_key(32))
+
+    def test_a_key_stored_by_a_process_starting_at_the_same_time_is_used(
+        self, wire: Wire, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The interleaving CI met with four imports starting at once: this process finds no
+        # key file, then another one stores its key and first events before this one looks
+        # at the store. That is a race, not a lost key: the key now on disk is the one to use.
+        real = keycheck.configured_key
+        raced = []
+
+        def key_file_appears_meanwhile(data_dir: Path, configured: str | None) -> str | None:
+            if not raced:
+                raced.append(True)
+                monkeypatch.setattr(keycheck, "configured_key", real)
+                _import_one(wire, tmp_path)  # the other process: key file, key check, events
+                return None
+            return real(data_dir, configured)
+
+        monkeypatch.setattr(keycheck, "configured_key", key_file_appears_meanwhile)
+        library = keycheck.open_checked_library(
+            settings.data_dir, None, lambda k: event_store_env(settings, k)
+        )
+        try:
+            assert raced and len(list(library.video_ids())) == 1
+        finally:
+            library.close()
 
     @pytest.mark.parametrize("key", ["not base64!", "c2hvcnQ="])
     def test_a_malformed_key_is_refused_in_one_sentence(self, wire: Wire, key: str) -> None:
