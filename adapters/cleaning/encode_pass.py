@@ -13,7 +13,6 @@ the encoder's own keyframes (``adapters.masking.keyframe_tap``), which verificat
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -22,12 +21,11 @@ from adapters.cleaning.tracking import Mask, Rect
 from adapters.endoscope.region import Region
 from adapters.masking.encode import even_size, keyframe_rule, sigterm_raises, write_corners
 from adapters.masking.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
-from adapters.video.ffmpeg import EncoderError
-from adapters.video.ffmpeg_frames import follow_progress, start_ffmpeg, stop
+from adapters.video.ffmpeg import X264_ARGS
+from adapters.video.ffmpeg_frames import run_encoder
 from adapters.video.opencv_frames import VideoInfo
 
 Progress = Callable[[int], None]
-_STDERR_TAIL = 2000
 
 
 def outward(rect: Rect) -> Rect:
@@ -112,21 +110,10 @@ def encode_cleaned(
         args = [
             *inputs, "-filter_complex", graph, "-map", "[out]",
             "-an", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
-            "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
+            "-fps_mode", "passthrough", *X264_ARGS,
             "-force_key_frames", keyframe_rule(info.frames),
             "-movflags", "+faststart", "-progress", "pipe:1", "-f", "mp4", "-y", str(target),
             *tap_args(tap),
         ]  # fmt: skip
-        try:
-            proc = start_ffmpeg(args, subprocess.PIPE, errors, [tap])
-        except OSError as err:
-            raise EncoderError(f"cannot start ffmpeg: {err.strerror}") from err
-        try:
-            frames = follow_progress(proc, progress)
-        finally:
-            stop(proc)
-        if proc.returncode != 0:
-            errors.seek(0)
-            tail = errors.read()[-_STDERR_TAIL:].decode("utf-8", "replace").strip()
-            raise EncoderError(f"ffmpeg exited with code {proc.returncode}", proc.returncode, tail)
+        frames = run_encoder(args, errors, [tap], progress)
     return frames

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -26,15 +25,13 @@ from adapters.endoscope.blanks import Range
 from adapters.endoscope.region import Region
 from adapters.masking.encoders import Encoder, choose
 from adapters.masking.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
-from adapters.video.ffmpeg import EncoderError
-from adapters.video.ffmpeg_frames import follow_progress, start_ffmpeg, stop
+from adapters.video.ffmpeg_frames import run_encoder
 from adapters.video.opencv_frames import VideoInfo
 
 Progress = Callable[[int], None]
 KEYFRAMES_PER_VIDEO = 16  # the verification decodes keyframes only: spread some over the video
 MAX_KEYFRAME_GAP = 250  # libx264's own default
 MIN_KEYFRAME_GAP = 12
-_STDERR_TAIL = 2000
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
@@ -139,18 +136,7 @@ def encode_masked(
             size = even_size(info.width, info.height)
             fds.append(stack.enter_context(keyframe_tap(*size, on_keyframe)))
             args += tap_args(fds[-1])
-        try:
-            proc = start_ffmpeg(args, subprocess.PIPE, errors, fds)
-        except OSError as err:
-            raise EncoderError(f"cannot start ffmpeg: {err.strerror}") from err
-        try:
-            frames = follow_progress(proc, progress)
-        finally:
-            stop(proc)
-        if proc.returncode != 0:
-            errors.seek(0)
-            tail = errors.read()[-_STDERR_TAIL:].decode("utf-8", "replace").strip()
-            raise EncoderError(f"ffmpeg exited with code {proc.returncode}", proc.returncode, tail)
+        frames = run_encoder(args, errors, fds, progress)
     return frames
 
 

@@ -16,9 +16,10 @@ from typing import IO
 
 import numpy as np
 
-from adapters.video.ffmpeg import ffmpeg_exe
+from adapters.video.ffmpeg import EncoderError, ffmpeg_exe
 
 _PR_SET_PDEATHSIG = 1
+_STDERR_TAIL = 2000  # bytes of ffmpeg's stderr kept in an encoder error
 QUIET = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error")
 
 
@@ -108,4 +109,32 @@ def follow_progress(proc: subprocess.Popen[bytes], progress: Callable[[int], Non
             if progress is not None:
                 progress(frames)
     proc.wait()
+    return frames
+
+
+def run_encoder(
+    args: Sequence[str],
+    errors: IO[bytes],
+    pass_fds: Sequence[int],
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Run an encoding ``ffmpeg args`` (with ``-progress pipe:1``) to its end; return its frames.
+
+    ``errors`` collects ffmpeg's stderr; its tail goes into the error when ffmpeg fails.
+
+    Raises:
+        EncoderError: ffmpeg could not start or exited with an error.
+    """
+    try:
+        proc = start_ffmpeg(args, subprocess.PIPE, errors, pass_fds)
+    except OSError as err:
+        raise EncoderError(f"cannot start ffmpeg: {err.strerror}") from err
+    try:
+        frames = follow_progress(proc, progress)
+    finally:
+        stop(proc)
+    if proc.returncode != 0:
+        errors.seek(0)
+        tail = errors.read()[-_STDERR_TAIL:].decode("utf-8", "replace").strip()
+        raise EncoderError(f"ffmpeg exited with code {proc.returncode}", proc.returncode, tail)
     return frames

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -18,21 +17,10 @@ from adapters.masking.masker import OpenCVMasker
 from adapters.video.ffmpeg import EncoderError, H264Writer, ffmpeg_exe
 from adapters.video.opencv_frames import iter_frames
 from domain.ports import LevelResult
+from tests.family_checks import frames_of as decoded_frames
 
 BLACK = 16
 MIN_PSNR_DB = 35.0
-
-
-def decoded_frames(path: Path) -> Iterator[np.ndarray]:
-    capture = cv2.VideoCapture(str(path))
-    try:
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                return
-            yield frame
-    finally:
-        capture.release()
 
 
 def ffmpeg_report(path: Path) -> str:
