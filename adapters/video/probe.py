@@ -28,11 +28,15 @@ def last_frame_decodes(capture: cv2.VideoCapture, declared: int) -> bool:
     """Tell whether the last declared frame can be decoded.
 
     On a truncated file OpenCV's seek lands on the last decodable frame and still reports
-    success, so the position after the read is what tells: it must be past the end.
+    success, so the position after the read is what tells: it must be past the end. Called
+    after the first frame was read: in a one-frame video that one is the last (a seek back to
+    it fails).
 
     """
     import cv2
 
+    if capture.get(cv2.CAP_PROP_POS_FRAMES) >= declared:  # the frame just read was the last
+        return True
     capture.set(cv2.CAP_PROP_POS_FRAMES, declared - 1)
     ok, _ = capture.read()
     return bool(ok) and capture.get(cv2.CAP_PROP_POS_FRAMES) >= declared
@@ -87,6 +91,12 @@ class OpenCVProbe:
             return _unreadable(
                 Reason.UNSUPPORTED_FRAME_RATE,
                 f"The video declares {info.fps:g} fps; {MIN_FPS:g} to {MAX_FPS:g} is supported.",
+            )
+        if info.frames <= 0 < info.width and capture.read()[0]:
+            return _unreadable(
+                Reason.NO_FRAMES,
+                "The file holds a picture but declares no frame count: a still image or a raw "
+                "stream without a container, not a video.",
             )
         if info.width <= 0 or info.height <= 0 or info.fps <= 0 or info.frames <= 0:
             return _unreadable(

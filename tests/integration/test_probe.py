@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +82,29 @@ def test_a_missing_file_does_not_raise(tmp_path: Path) -> None:
     result = OpenCVProbe().probe(str(tmp_path / "missing.mp4"))
 
     assert (result.readable, result.reason) == (False, "not_a_video")
+
+
+def _write(path: Path, frames: int, extra: list[str]) -> Path:
+    from adapters.video.ffmpeg import ffmpeg_exe
+
+    source = f"testsrc2=size=320x240:rate=25:duration={frames / 25}"
+    args = [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", source, *extra, str(path)]
+    subprocess.run(args, check=True)
+    return path
+
+
+def test_a_one_frame_video_is_readable(tmp_path: Path) -> None:
+    clip = _write(tmp_path / "one.mp4", 1, ["-c:v", "libx264", "-pix_fmt", "yuv420p"])
+
+    result = OpenCVProbe().probe(str(clip))
+
+    assert (result.readable, result.frames) == (True, 1), result
+
+
+def test_a_still_image_is_refused_as_such(tmp_path: Path) -> None:
+    picture = _write(tmp_path / "still.png", 1, ["-frames:v", "1"])
+
+    readable, reason, detail = probe_unchanged(picture)
+
+    assert (readable, reason) == (False, "no_frames")
+    assert "still image" in detail
