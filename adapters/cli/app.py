@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import re
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,6 +13,7 @@ import typer
 from eventsourcing.persistence import OperationalError
 
 from adapters import logs
+from adapters.cli.status_text import id_prefix
 from adapters.storage.keys import StartRefused
 from domain.errors import VideoNotFound
 from domain.video import VideoEvent
@@ -104,13 +104,13 @@ def main_options(
 def _parse_id(text: str, ctx: typer.Context | None = None) -> UUID:
     """A full video id, or (with ``ctx``) the unique video whose id starts with ``text``.
 
-    The page and ``status`` show the first 8 characters of an id; those are enough here,
-    unless two videos share them (then the command refuses and asks for more).
+    A prefix (:func:`id_prefix`) is enough, unless two videos share it (then the command
+    refuses and asks for more).
     """
     with contextlib.suppress(ValueError):
         return UUID(text)
-    prefix = text.strip().lower()
-    if ctx is None or not _ID_PREFIX.fullmatch(prefix):
+    prefix = id_prefix(text)
+    if ctx is None or prefix is None:
         typer.echo(
             f"endoveil: {text!r} is not a video id (give the id or its first 8 characters)",
             err=True,
@@ -130,9 +130,6 @@ def _parse_id(text: str, ctx: typer.Context | None = None) -> UUID:
         typer.echo(f"endoveil: no video with an id starting {prefix!r}", err=True)
         raise typer.Exit(1)
     return matches[0]
-
-
-_ID_PREFIX = re.compile(r"[0-9a-f]{8}(-[0-9a-f-]{0,27})?")
 
 
 def _history(ctx: typer.Context, video_id: UUID) -> list[VideoEvent]:

@@ -13,13 +13,12 @@ from uuid import UUID
 
 import typer
 
+from adapters.cli import level1_commands  # noqa: F401  (registers circuit and reprocess)
 from adapters.cli.app import Context, _context, _history, _parse_id, app
 from adapters.cli.failures import describe
-from adapters.cli.level1_commands import (
-    circuit_line,  # also registers the circuit and reprocess commands
-)
 from adapters.cli.progress import MaskingProgress
-from adapters.cli.text import audit_lines, event_line, import_json, import_line, status_line
+from adapters.cli.status_text import DEFAULT_LIMIT, status_output
+from adapters.cli.text import audit_lines, event_line, import_json, import_line
 from domain.importer import ImportReport
 from domain.review import review_mermaid
 from domain.rulebook import mermaid
@@ -90,7 +89,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
     limit: Annotated[
         int, typer.Option(min=1, help="At most this many videos, newest first.")
-    ] = 100,
+    ] = DEFAULT_LIMIT,
 ) -> None:
     """Show videos with their state, level and badge (from the status view)."""
     services = _context(ctx).services
@@ -103,15 +102,8 @@ def status(
         statuses = [one]
     else:
         statuses = services.projections.videos.page(limit)
-    if as_json:
-        payload = [s.as_json() for s in statuses]
-        typer.echo(json.dumps(payload[0] if video_id else payload, indent=2))
-        return
-    typer.echo(circuit_line(services.circuit))
-    if not statuses:
-        typer.echo("No videos imported yet.")
-    for one in statuses:
-        typer.echo(status_line(one))
+    for line in status_output(statuses, services.circuit, one=bool(video_id), as_json=as_json):
+        typer.echo(line)
 
 
 @app.command()
