@@ -10,20 +10,20 @@ from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
-from eventsourcing.persistence import OperationalError
 
 from adapters import logs
 from adapters.cli.status_text import id_prefix
 from adapters.storage.keys import StartRefused
 from domain.errors import VideoNotFound
-from domain.video import VideoEvent
 
-# The composition root and the settings (pydantic) are imported when a command first needs
-# them, so ``endoveil --help`` starts without them.
+# The composition root, the settings (pydantic) and the event store are imported when a
+# command first needs them, so that ``endoveil --help`` starts without them (issue #13); the
+# command modules import what only their command uses inside it, for the same reason.
 if TYPE_CHECKING:
     from adapters.bootstrap import Services
     from adapters.masking.masker import OnProgress
     from adapters.settings import Settings
+    from domain.video import VideoEvent
 
 # Plain (click-style) help and usage errors: typer's rich formatting imports rich, markdown-it
 # and pygments, half of what ``endoveil --help`` spent starting up (issue #13: under 0.3 s).
@@ -53,6 +53,8 @@ class Context:
     def services(self) -> Services:
         """The wired application (opens the event store on first use)."""
         if self._services is None:
+            from eventsourcing.persistence import OperationalError
+
             from adapters.bootstrap import build
 
             try:
