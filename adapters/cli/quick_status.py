@@ -78,8 +78,13 @@ def main() -> None:
         from adapters.cli.main import main as full_command  # typer and every command
 
         full_command()
-    else:
+        return
+    try:
         sys.stdout.write(answer)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (``| head``): exit 1 in silence, as click does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        sys.exit(1)
 
 
 def quick_status(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:

@@ -190,6 +190,21 @@ def test_what_the_quick_status_cannot_vouch_for_the_full_command_answers(
     assert (quick.stdout, quick.stderr, quick.code) == (full.stdout, full.stderr, full.code)
 
 
+@pytest.mark.parametrize("full", [False, True], ids=["quick", "full"])
+def test_a_reader_gone_away_ends_status_with_1_and_no_traceback(current: Path, full: bool) -> None:
+    read, write = os.pipe()
+    os.close(read)  # before the command starts: its first write finds nobody reading
+    entry = FULL_COMMAND if full else ("-m", "adapters.cli")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ENDOVEIL_")}
+    environment.pop("PYTHONUNBUFFERED", None)  # buffered, as in a terminal
+    with os.fdopen(write, "wb") as gone:
+        done = subprocess.run(
+            [sys.executable, *entry, "--data-dir", str(current), "status"],
+            stdout=gone, stderr=subprocess.PIPE, env=environment, timeout=120, check=False,
+        )  # fmt: skip
+    assert (done.returncode, done.stderr) == (1, b"")
+
+
 def test_views_behind_the_event_log_are_caught_up_by_the_full_command(
     current: Path, tmp_path: Path
 ) -> None:
