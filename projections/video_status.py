@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from domain.rulebook import State
-from projections.status import Attempt, VideoStatus
+from projections.status import VideoStatus, advance
+from projections.status_rows import SELECT_ONE, SELECT_PAGE, TABLE, from_row
 from projections.views import Page, View, timestamp
 
 COLUMNS = (
@@ -21,8 +21,8 @@ COLUMNS = (
 class VideoStatusView(View):
     """Each video's current status, folded incrementally from its events."""
 
-    name: ClassVar[str] = "video_status"
-    tables: ClassVar[dict[str, str]] = {"video_status": "video_id"}
+    name: ClassVar[str] = TABLE
+    tables: ClassVar[dict[str, str]] = {TABLE: "video_id"}
 
     def schema(self) -> list[str]:
         """One row per video; indexed by import time for reports and metrics."""
@@ -48,7 +48,7 @@ class VideoStatusView(View):
         for position, event in page:
             video_id = str(event.originator_id)
             status = statuses.setdefault(video_id, VideoStatus(video_id))
-            status.apply(event)
+            advance(status, event)
             positions[video_id] = position
         placeholders = ", ".join("?" for _ in COLUMNS)
         updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
@@ -74,17 +74,12 @@ class VideoStatusView(View):
 
     def get(self, video_id: str) -> VideoStatus | None:
         """One video's status, or None if the view has never seen it."""
-        sql = f"SELECT * FROM {self.table('video_status')} WHERE video_id = ?"
-        rows = self.query(sql, [video_id])
+        rows = self.query(SELECT_ONE.format(table=self.table(TABLE)), [video_id])
         return from_row(rows[0]) if rows else None
 
     def page(self, limit: int = 100, offset: int = 0) -> list[VideoStatus]:
         """Videos, newest import first."""
-        rows = self.query(
-            f"SELECT * FROM {self.table('video_status')} "
-            "ORDER BY imported_at DESC, video_id LIMIT ? OFFSET ?",
-            [limit, offset],
-        )
+        rows = self.query(SELECT_PAGE.format(table=self.table(TABLE)), [limit, offset])
         return [from_row(row) for row in rows]
 
     def unfinished(self) -> list[str]:
@@ -160,26 +155,3 @@ def to_row(status: VideoStatus, position: int) -> tuple[Any, ...]:
         status.reasons,
         position,
     )
-
-
-def from_row(row: Any) -> VideoStatus:
-    """A table row back as a status."""
-    return VideoStatus(
-        video_id=row["video_id"],
-        imported_at=_parse(row["imported_at"]),
-        updated_at=_parse(row["updated_at"]),
-        state=State(row["state"]),
-        level=row["level"],
-        anonymized=bool(row["anonymized"]),
-        output=row["output"],
-        reason=row["reason"],
-        detail=row["detail"],
-        fallbacks=[Attempt(**attempt) for attempt in json.loads(row["fallbacks"])],
-        reprocessed=row["reprocessed"],
-        verification=row["verification"],
-        erased=bool(row["erased"]),
-    )
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text)  # C-fast; reads the trailing "Z" as UTC

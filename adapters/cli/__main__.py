@@ -1,5 +1,5 @@
 """``python -m adapters.cli``: the same entry point as the ``endoveil`` script."""
 
-from adapters.cli.main import main
+from adapters.cli.quick_status import main
 
 main()

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import re
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
-from eventsourcing.persistence import OperationalError
 
 from adapters import logs
+from adapters.cli.status_text import id_prefix
 from adapters.storage.keys import StartRefused
 from domain.errors import VideoNotFound
-from domain.video import VideoEvent
 
-# The composition root and the settings (pydantic) are imported when a command first needs
-# them, so ``endoveil --help`` starts without them.
+# The composition root, the settings (pydantic) and the event store are imported when a
+# command first needs them, so that ``endoveil --help`` starts without them (issue #13); the
+# command modules import what only their command uses inside it, for the same reason.
 if TYPE_CHECKING:
     from adapters.bootstrap import Services
     from adapters.masking.masker import OnProgress
     from adapters.settings import Settings
+    from domain.video import VideoEvent
 
 # Plain (click-style) help and usage errors: typer's rich formatting imports rich, markdown-it
 # and pygments, half of what ``endoveil --help`` spent starting up (issue #13: under 0.3 s).
@@ -53,6 +53,8 @@ class Context:
     def services(self) -> Services:
         """The wired application (opens the event store on first use)."""
         if self._services is None:
+            from eventsourcing.persistence import OperationalError
+
             from adapters.bootstrap import build
 
             try:
@@ -104,13 +106,13 @@ def main_options(
 def _parse_id(text: str, ctx: typer.Context | None = None) -> UUID:
     """A full video id, or (with ``ctx``) the unique video whose id starts with ``text``.
 
-    The page and ``status`` show the first 8 characters of an id; those are enough here,
-    unless two videos share them (then the command refuses and asks for more).
+    A prefix (:func:`id_prefix`) is enough, unless two videos share it (then the command
+    refuses and asks for more).
     """
     with contextlib.suppress(ValueError):
         return UUID(text)
-    prefix = text.strip().lower()
-    if ctx is None or not _ID_PREFIX.fullmatch(prefix):
+    prefix = id_prefix(text)
+    if ctx is None or prefix is None:
         typer.echo(
             f"endoveil: {text!r} is not a video id (give the id or its first 8 characters)",
             err=True,
@@ -130,9 +132,6 @@ def _parse_id(text: str, ctx: typer.Context | None = None) -> UUID:
         typer.echo(f"endoveil: no video with an id starting {prefix!r}", err=True)
         raise typer.Exit(1)
     return matches[0]
-
-
-_ID_PREFIX = re.compile(r"[0-9a-f]{8}(-[0-9a-f-]{0,27})?")
 
 
 def _history(ctx: typer.Context, video_id: UUID) -> list[VideoEvent]:

@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 
 from adapters.cli.app import _context, app
-from adapters.storage.backup import BackupRefused, back_up
-from adapters.storage.restore import restore as restore_backup
 
 
 @app.command()
@@ -20,6 +18,8 @@ def backup(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Copy the event store (online, consistent), the cipher key and every video key."""
+    from adapters.storage.backup import BackupRefused, back_up
+
     settings = _context(ctx).settings
     try:
         summary = back_up(
@@ -55,6 +55,9 @@ def restore(
     source: Annotated[Path, typer.Option("--from", help="A folder made by `endoveil backup`.")],
 ) -> None:
     """Check a backup against its manifest and restore it into an empty data directory."""
+    from adapters.storage.backup import BackupRefused
+    from adapters.storage.restore import restore as restore_backup
+
     settings = _context(ctx).settings
     try:
         summary = restore_backup(source, settings.data_dir, settings.cipher_key)

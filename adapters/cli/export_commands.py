@@ -13,7 +13,6 @@ import typer
 from adapters.cli.app import _context, app
 from adapters.cli.report_commands import _day
 from adapters.cli.review_commands import cli_reviewer
-from adapters.export.exporter import ExportRefused, export_released
 
 
 @app.command()
@@ -30,6 +29,8 @@ def export(
     Never a raw copy, never an unreleased output, never a patient name; each video exported
     is an ``Exported`` event. Run again with the same folder: nothing is copied twice.
     """
+    from adapters.export.exporter import ExportRefused, export_released
+
     first = datetime.combine(_day(start, "--from"), clock_time.min, UTC) if start else None
     last = _day(until, "--until") if until else None
     begin = first or datetime.min.replace(tzinfo=UTC)

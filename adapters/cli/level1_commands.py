@@ -9,45 +9,16 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import typer
 
 from adapters.cli.app import _context, _parse_id, app
 from adapters.cli.progress import MaskingProgress
+from adapters.cli.status_text import circuit_json, circuit_line
 from domain.errors import VideoNotFound
-from domain.reasons import Reason, clause_of, sentence_of
-
-if TYPE_CHECKING:
-    from adapters.cleaning.circuit import CircuitBreaker
-
-
-def circuit_json(breaker: CircuitBreaker) -> dict[str, Any]:
-    """The circuit breaker's state as a JSON-ready dict."""
-    state = breaker.state()
-    mode, wait = breaker.describe()
-    return {
-        "state": mode,
-        "consecutive_failures": state.failures,
-        "threshold": breaker.threshold,
-        "cooldown_s": breaker.cooldown_s,
-        "retry_in_s": round(wait, 1),
-        "last_reason": state.last_reason,
-    }
-
-
-def circuit_line(breaker: CircuitBreaker) -> str:
-    """One line on the Ollama circuit for the top of ``endoveil status``."""
-    info = circuit_json(breaker)
-    failures = f"{info['consecutive_failures']}/{info['threshold']} consecutive Ollama failures"
-    if info["state"] == "closed":
-        return f"Ollama circuit: closed ({failures})"
-    why = f", last: {clause_of(info['last_reason'])}" if info["last_reason"] else ""
-    if info["state"] == "open":
-        wait = f"{info['retry_in_s']:.0f} s"
-        return f"Ollama circuit: OPEN, level 1 skipped for {wait} more ({failures}{why})"
-    return f"Ollama circuit: half-open, the next import probes Ollama ({failures}{why})"
+from domain.reasons import Reason, sentence_of
 
 
 @app.command()

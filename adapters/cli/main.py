@@ -13,20 +13,16 @@ from uuid import UUID
 
 import typer
 
+from adapters.cli import level1_commands  # noqa: F401  (registers circuit and reprocess)
 from adapters.cli.app import Context, _context, _history, _parse_id, app
-from adapters.cli.failures import describe
-from adapters.cli.level1_commands import (
-    circuit_line,  # also registers the circuit and reprocess commands
-)
 from adapters.cli.progress import MaskingProgress
-from adapters.cli.text import audit_lines, event_line, import_json, import_line, status_line
-from domain.importer import ImportReport
+from adapters.cli.status_text import DEFAULT_LIMIT, status_output
 from domain.review import review_mermaid
 from domain.rulebook import mermaid
-from projections.audit import explain
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Services
+    from domain.importer import ImportReport
 
 
 @app.command("import")
@@ -56,6 +52,8 @@ def import_videos(
 
 def _print_report(services: Services, report: ImportReport, as_json: bool) -> bool:
     """Print one report; return whether the file failed to import."""
+    from adapters.cli.text import import_json, import_line
+
     if as_json:
         typer.echo(json.dumps(import_json(report, services.store.locate)))
     elif not report.failed:
@@ -90,7 +88,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
     limit: Annotated[
         int, typer.Option(min=1, help="At most this many videos, newest first.")
-    ] = 100,
+    ] = DEFAULT_LIMIT,
 ) -> None:
     """Show videos with their state, level and badge (from the status view)."""
     services = _context(ctx).services
@@ -103,15 +101,8 @@ def status(
         statuses = [one]
     else:
         statuses = services.projections.videos.page(limit)
-    if as_json:
-        payload = [s.as_json() for s in statuses]
-        typer.echo(json.dumps(payload[0] if video_id else payload, indent=2))
-        return
-    typer.echo(circuit_line(services.circuit))
-    if not statuses:
-        typer.echo("No videos imported yet.")
-    for one in statuses:
-        typer.echo(status_line(one))
+    for line in status_output(statuses, services.circuit, one=bool(video_id), as_json=as_json):
+        typer.echo(line)
 
 
 @app.command()
@@ -121,6 +112,9 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Why a video is (not) anonymized in plain words, then every event in order."""
+    from adapters.cli.text import audit_lines, event_line
+    from projections.audit import explain
+
     vid = _parse_id(video_id, ctx)
     events = _history(ctx, vid)
     story = explain(str(vid), events)
@@ -171,6 +165,8 @@ def main() -> None:
     try:
         app(prog_name="endoveil")
     except Exception as error:  # the last line of defence: one line, never a traceback
+        from adapters.cli.failures import describe
+
         context = Context.current
         data_dir = context.settings.data_dir if context else Path("endoveil-data")
         line, code = describe(error, data_dir)

@@ -12,12 +12,6 @@ from typing import Annotated
 import typer
 
 from adapters.cli.app import _context, _history, _parse_id, app
-from adapters.cli.text import audit_lines, event_line, metrics_lines
-from projections.follow import Backoff, connection_errors, watch_log
-from projections.metrics import as_json as metrics_json
-from projections.replay import rebuild_and_compare
-from projections.report import FORMATS, build_report, exports_csv, render, summary_csv
-from projections.status import fold
 
 
 @app.command()
@@ -26,6 +20,9 @@ def metrics(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Anonymization success, fallback usage and import failure rates, with their statuses."""
+    from adapters.cli.text import metrics_lines
+    from projections.metrics import as_json as metrics_json
+
     services = _context(ctx).services
     services.catch_up()
     windows = services.projections.metrics.compute(datetime.now(UTC))
@@ -53,6 +50,8 @@ def report(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
 ) -> None:
     """The compliance report of every video imported in a period (no patient data)."""
+    from projections.report import FORMATS, build_report, exports_csv, render, summary_csv
+
     if fmt not in FORMATS:
         typer.echo(f"endoveil: unknown format {fmt!r}; use csv, json or html", err=True)
         raise typer.Exit(2)
@@ -88,6 +87,10 @@ def replay(
     video_id: Annotated[str | None, typer.Argument(help="Re-derive one video only.")] = None,
 ) -> None:
     """Rebuild every view from position 0 and compare, or re-derive one video from its events."""
+    from adapters.cli.text import audit_lines, event_line
+    from projections.replay import rebuild_and_compare
+    from projections.status import fold
+
     services = _context(ctx).services
     if video_id:
         vid = _parse_id(video_id, ctx)
@@ -126,6 +129,8 @@ def project(
     Following a PostgreSQL event store wakes on its notifications (LISTEN/NOTIFY) and looks
     at least every --interval seconds; on SQLite it looks every --interval seconds.
     """
+    from projections.follow import Backoff, connection_errors, watch_log
+
     services = _context(ctx).services
     read = services.catch_up()
     if not follow:

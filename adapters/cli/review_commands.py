@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import getpass
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from adapters.cli.app import _context, _parse_id, app
-from adapters.review_actions import carry_out
 from domain.errors import ClaimHeld, DomainError
 from domain.review import Decision
-from projections.releases import ReleaseRecord
+
+if TYPE_CHECKING:
+    from projections.releases import ReleaseRecord
 
 _FLAGS = {
     "approve": Decision.APPROVE,
@@ -44,6 +45,8 @@ def review(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Decide whether a video may be released (or list the videos waiting for a decision)."""
+    from adapters.review_actions import carry_out
+
     services = _context(ctx).services
     services.catch_up()
     given = (approve, reject, retain, reprocess, erase)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
-from eventsourcing.persistence import IntegrityError
 
 from adapters.cli.app import _context, app
 from adapters.cli.progress import MaskingProgress
@@ -56,6 +55,8 @@ def serve(
 
 
 def _catch_up_quietly(services: Services) -> None:
+    from eventsourcing.persistence import IntegrityError
+
     try:
         services.catch_up()
     except IntegrityError:  # another process projected the same events first

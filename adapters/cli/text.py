@@ -12,7 +12,6 @@ from domain.rulebook import State, next_state
 from domain.video import Video, VideoEvent
 from projections.custody import custody_why
 from projections.metrics import Rate, Window
-from projections.status import VideoStatus
 
 
 def import_json(report: ImportReport, locate: Callable[[str], str]) -> dict[str, Any]:
@@ -47,16 +46,6 @@ def import_line(report: ImportReport, locate: Callable[[str], str]) -> str:
         outcome = "Raw (Not Anonymized): quarantined, never served as anonymized"
     again = " (already imported)" if report.duplicate else ""
     return f"{report.video_id}  {outcome}{again}  [{sentence_of(report.reason)}]"
-
-
-def status_line(status: VideoStatus) -> str:
-    """One human line for ``endoveil status``."""
-    badge = status.badge
-    line = (
-        f"{status.video_id}  {status.state.value:<14} level={status.level or '-':<15} "
-        f"{badge.text}  [{sentence_of(status.reason)}]"
-    )
-    return f"{line}\n    WARNING: {badge.warning}" if badge.warning else line
 
 
 def event_line(line: dict[str, Any]) -> str:

@@ -18,11 +18,10 @@ from uuid import UUID
 import typer
 
 from adapters.cli.app import _context, app
-from adapters.cli.text import import_json
-from projections.follow import Backoff, LogWatch, connection_errors, watch_log
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Services
+    from projections.follow import LogWatch
 
 
 @app.command()
@@ -36,6 +35,8 @@ def worker(
     ] = None,
 ) -> None:
     """Process queued and interrupted videos until stopped (or idle for --idle-exit s)."""
+    from projections.follow import watch_log
+
     services = _context(ctx).services
     with watch_log(services.library) as log:
         _work(services, log, poll, idle_exit)
@@ -47,6 +48,8 @@ def _work(services: Services, log: LogWatch, poll: float, idle_exit: float | Non
     A lost database connection does not end it: the round is tried again after a pause
     (growing up to a few seconds) until the event store answers again.
     """
+    from projections.follow import Backoff, connection_errors
+
     idle_since = time.monotonic()
     backoff = Backoff()
     while True:
@@ -66,6 +69,8 @@ def _work(services: Services, log: LogWatch, poll: float, idle_exit: float | Non
 
 def _work_round(services: Services) -> bool:
     """Process every unfinished video another worker does not hold; whether any was."""
+    from adapters.cli.text import import_json
+
     services.catch_up()
     worked = False
     for video_id in services.projections.videos.unfinished():

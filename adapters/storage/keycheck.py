@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from eventsourcing.persistence import Cipher, MapperDeserialisationError
 
 from adapters.storage.keys import (
+    KEY_CHECK_CANARY,
+    KEY_CHECK_TABLE,
     KEY_FILE,
     StartRefused,
     configured_key,
@@ -31,8 +33,8 @@ from projections.views import is_postgres  # tells SQLite without loading psycop
 if TYPE_CHECKING:
     from eventsourcing.postgres import PostgresDatastore
 
-TABLE = "endoveil_key_check"
-_CANARY = b"endoveil key check: the events of this store are encrypted with this key"
+TABLE = KEY_CHECK_TABLE
+_CANARY = KEY_CHECK_CANARY
 
 #: ``env_for(key)``: the event store configuration with this cipher key.
 EnvFor = Callable[[str], dict[str, str]]

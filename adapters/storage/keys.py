@@ -1,4 +1,8 @@
-"""The key that encrypts events at rest: read, checked for shape, created only for a new store."""
+"""The key that encrypts events at rest: read, checked for shape, created only for a new store.
+
+Light on purpose: reading the key and opening the key check load no event store, so that
+``endoveil status`` can answer from the views without it (``adapters/cli/quick_status.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ import os
 from base64 import b64decode
 from pathlib import Path
 
-from eventsourcing.cryptography import AESCipher
-
 KEY_FILE = "cipher.key"
+
+#: The key check (``adapters.storage.keycheck``): the one row of this table holds this constant,
+#: encrypted with the store's key.
+KEY_CHECK_TABLE = "endoveil_key_check"
+KEY_CHECK_CANARY = b"endoveil key check: the events of this store are encrypted with this key"
 
 
 class StartRefused(Exception):
@@ -49,7 +56,30 @@ def check_shape(key: str, where: str) -> None:
 
 def new_key() -> str:
     """A fresh random AES-256 key (base64), not yet stored anywhere."""
+    from eventsourcing.cryptography import AESCipher  # the event store's cipher, loaded here
+
     return AESCipher.create_key(32)
+
+
+def opens_key_check(key: str, token: str) -> bool:
+    """Whether ``key`` decrypts the key check's ``token`` (base64) to the canary.
+
+    AES-GCM in the layout of eventsourcing's ``AESCipher`` (nonce, tag, ciphertext), without
+    loading the event store. True cannot happen without the store's key; False only means this
+    shortcut cannot tell, and :func:`adapters.storage.keycheck.verify_key` (the library's own
+    cipher) has the last word.
+    """
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        sealed = b64decode(token.encode(), validate=True)
+        nonce, tag, encrypted = sealed[:12], sealed[12:28], sealed[28:]
+        cipher = AESGCM(b64decode(key.encode(), validate=True))
+        opened = cipher.decrypt(nonce, encrypted + tag, None)
+    except (InvalidTag, ValueError):  # binascii.Error is a ValueError
+        return False
+    return opened == KEY_CHECK_CANARY
 
 
 def save_key(data_dir: Path, key: str) -> str:

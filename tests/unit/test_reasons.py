@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from uuid import UUID
 
-from adapters.cli.text import audit_lines, event_line, status_line
+from adapters.cli.status_text import status_line
+from adapters.cli.text import audit_lines, event_line
 from domain.application import VideoLibrary
 from domain.pipeline import FallbackChain
 from domain.ports import LevelResult
