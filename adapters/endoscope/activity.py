@@ -6,7 +6,10 @@ keyframe of the whole video (``-skip_frame nokey``: the frames in between are no
 The same samples vote, per pixel, for "brighter than the near-black surround" (text removed
 by an opening): motion alone misses a slow, dark rim and a still image, brightness does not.
 A sample that is bright nearly everywhere (a menu screen, a room) has no surround and does
-not vote.
+not vote. The samples are decoded in colour: a tiny copy of each voting sample is kept
+(``TINY_WIDTH``, at most ``HEAD_SAMPLES + MAX_KEYFRAMES`` of them), so what the image shows
+can be compared with the video's own endoscopy (``adapters.endoscope.scene``) once the image
+is found, without decoding anything again.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ import dataclasses
 import cv2
 import numpy as np
 
-from adapters.endoscope.region import RegionFinding, find_region
+from adapters.endoscope.region import Region, RegionFinding, find_region
+from adapters.endoscope.scene import Reference, not_endoscopic, scene_stats, tiny_inside
 from adapters.video.ffmpeg_frames import stream_frames
 from adapters.video.opencv_frames import VideoInfo
 
 DETECT_WIDTH = 480  # width of the grey copies the region is searched on
+TINY_WIDTH = 96  # width of the colour copies the image's content is judged on
 HEAD_SECONDS = 3.0
 HEAD_SAMPLES = 16
 MAX_KEYFRAMES = 64
@@ -36,18 +41,22 @@ _TEXT_OPENING = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
 class Activity:
     """Running per-pixel mean and variance of grey frames (Welford's method)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tiny: tuple[int, int] = (TINY_WIDTH, 54)) -> None:
         self.count = 0
+        self._tiny_size = tiny  # (w, h) of the colour copies kept
         self._mean: np.ndarray | None = None
         self._m2: np.ndarray | None = None
         self.bright_votes: np.ndarray | None = None  # uint16 per pixel
         self.voters = 0  # samples that showed a surround (and voted)
         self.full_frames = 0  # samples bright nearly everywhere
+        self.tiny: list[np.ndarray] = []  # tiny BGR copies of the voting samples
 
-    def add(self, grey: np.ndarray) -> None:
-        """Take one ``HxW`` uint8 frame into the statistics."""
+    def add(self, frame: np.ndarray) -> None:
+        """Take one ``HxWx3`` uint8 BGR frame into the statistics."""
+        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         if not self._vote(grey):
             return  # no surround: the screen or room would count as motion everywhere
+        self.tiny.append(cv2.resize(frame, self._tiny_size, interpolation=cv2.INTER_AREA))
         value = grey.astype(np.float32)
         self.count += 1
         if self._mean is None or self._m2 is None:
@@ -89,8 +98,13 @@ def detection_size(width: int, height: int) -> tuple[int, int]:
     return small_w, max(1, round(height * small_w / width))
 
 
+def tiny_size(width: int, height: int) -> tuple[int, int]:
+    """The size of the colour copies: ``TINY_WIDTH`` wide, same aspect (at least 2 rows)."""
+    return TINY_WIDTH, max(2, round(height * TINY_WIDTH / width))
+
+
 def measure_activity(source: str, info: VideoInfo) -> Activity:
-    """Sample ``source`` into an ``Activity`` on small grey frames.
+    """Sample ``source`` into an ``Activity`` on small frames (grey statistics, tiny colour).
 
     Cost: decoding the first ``HEAD_SECONDS`` plus every keyframe, and a scale per sample.
     """
@@ -98,17 +112,17 @@ def measure_activity(source: str, info: VideoInfo) -> Activity:
     scale = f"scale={small_w}:{small_h}:flags=area"
     head_frames = max(1, round(HEAD_SECONDS * info.fps))
     step = max(1, min(head_frames, info.frames) // HEAD_SAMPLES)  # a short clip: every frame
-    activity = Activity()
+    activity = Activity(tiny_size(info.width, info.height))
     head = [*_ROUGH, "-t", f"{HEAD_SECONDS:g}", "-i", source]
-    for grey in stream_frames(head, f"select=not(mod(n\\,{step})),{scale}", small_w, small_h,
-                              "gray"):  # fmt: skip
-        activity.add(grey)
+    for frame in stream_frames(head, f"select=not(mod(n\\,{step})),{scale}", small_w, small_h,
+                              "bgr24"):  # fmt: skip
+        activity.add(frame)
     if info.frames > head_frames:
         every = max(1, round(info.frames / info.fps / MAX_KEYFRAMES))  # at most ~64 samples
         keys = [*_ROUGH, "-skip_frame", "nokey", "-i", source]
         chain = f"select=isnan(prev_selected_t)+gte(t-prev_selected_t\\,{every}),{scale}"
-        for grey in stream_frames(keys, chain, small_w, small_h, "gray"):
-            activity.add(grey)
+        for frame in stream_frames(keys, chain, small_w, small_h, "bgr24"):
+            activity.add(frame)
     return activity
 
 
@@ -118,4 +132,24 @@ def locate_endoscope(source: str, info: VideoInfo) -> RegionFinding:
     finding = find_region(
         activity.std(), activity.bright(), activity.count, info.width, info.height
     )
-    return dataclasses.replace(finding, full_frames=activity.full_frames)
+    finding = dataclasses.replace(finding, full_frames=activity.full_frames)
+    if finding.region is None:
+        return finding
+    reference, suspects = judge_samples(activity.tiny, finding.region)
+    return dataclasses.replace(finding, scene=reference, scene_suspects=suspects)
+
+
+def judge_samples(tiny: list[np.ndarray], region: Region) -> tuple[Reference, int]:
+    """The video's own endoscopy, and how many samples show something else in the image.
+
+    The reference is taken twice: from every sample, then from those that the first one
+    left as endoscopy, so a long out-of-body stretch does not pull it towards the room.
+    """
+    if not tiny:
+        return Reference.of([]), 0
+    height, width = tiny[0].shape[:2]
+    inside = tiny_inside(region.mask, (width, height))
+    stats = [scene_stats(frame, inside) for frame in tiny]
+    first = Reference.of(stats)
+    reference = Reference.of(s for s in stats if not_endoscopic(s, first) is None)
+    return reference, sum(1 for s in stats if not_endoscopic(s, reference) is not None)

@@ -1,11 +1,14 @@
 """Frames that show no endoscope image: registration screens, white/blue screens, the room.
 
 An endoscopic frame has the processor's near-black surround around its image; a menu screen
-or an out-of-body shot lights the whole frame, surround included. When the region sampling
-saw such frames (``Activity.full_frames``), every frame is classified on a tiny grey copy by
-how much of the surround (outside the region found from the endoscopic frames) is lit. The
-frames found are blacked out whole in the masking pass, so the video keeps its length.
-Videos whose samples all show a surround pay nothing.
+or an out-of-body shot lights the whole frame, surround included. A processor that keeps its
+surround shows the room, a wall or a test pattern inside the image instead. When the region
+sampling saw either (``RegionFinding.needs_frame_pass``), every frame is decoded once, as a
+tiny colour copy, and classified twice: by how much of the surround (outside the region
+found from the endoscopic frames) is lit, and by what its image shows against the video's
+own endoscopy (``adapters.endoscope.scene``). The frames found are blacked out whole in the
+masking pass, so the video keeps its length. Videos whose samples all show endoscopy
+inside a dark surround pay nothing.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from adapters.endoscope.activity import tiny_size
 from adapters.endoscope.region import Region
+from adapters.endoscope.scene import Reference, not_endoscopic, scene_stats, tiny_inside
 from adapters.video.ffmpeg_frames import stream_frames
 
-TINY_WIDTH = 96
 SURROUND_LEVEL = 24  # grey above the surround's black, on the tiny copy
 LIT_SURROUND_FRACTION = 0.3  # a frame whose surround is lit this much shows no image
 PAD_FRAMES = 0  # frames blanked beyond each side (every frame is classified: a cut is exact)
@@ -31,19 +35,34 @@ def tiny_surround(region: Region, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(inside == 0, bool)
 
 
-def find_blank_ranges(source: str, region: Region, frames: int) -> list[Range]:
-    """The ranges of frames of ``source`` whose surround is lit (no endoscope image)."""
+def find_blank_ranges(
+    source: str, region: Region, frames: int, reference: Reference | None = None
+) -> list[Range]:
+    """The ranges of frames of ``source`` that show no endoscope image.
+
+    A frame is blanked when its surround is lit, or when ``reference`` (the video's own
+    endoscopy) is given and its image shows a scene instead (``scene.not_endoscopic``).
+    """
     height, width = region.mask.shape
-    size = (TINY_WIDTH, max(2, round(height * TINY_WIDTH / width)))
-    surround = tiny_surround(region, size)
-    if not surround.any():
-        return []
+    size = tiny_size(width, height)
+    surround, inside = tiny_surround(region, size), tiny_inside(region.mask, size)
     scale = f"scale={size[0]}:{size[1]}:flags=area"
-    lit = [
-        float(np.mean(grey[surround] > SURROUND_LEVEL)) > LIT_SURROUND_FRACTION
-        for grey in stream_frames(["-skip_loop_filter", "all", "-i", source], scale, *size, "gray")
-    ]
-    return to_ranges(lit, frames)
+    decoded = stream_frames(["-skip_loop_filter", "all", "-i", source], scale, *size, "bgr24")
+    return to_ranges([shows_no_image(tiny, surround, inside, reference) for tiny in decoded],
+                     frames)  # fmt: skip
+
+
+def shows_no_image(
+    tiny: np.ndarray, surround: np.ndarray, inside: np.ndarray, reference: Reference | None
+) -> bool:
+    """Whether a tiny BGR frame has a lit surround, or an image that shows no endoscopy."""
+    if surround.any():
+        grey = cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
+        if float(np.mean(grey[surround] > SURROUND_LEVEL)) > LIT_SURROUND_FRACTION:
+            return True
+    return (
+        reference is not None and not_endoscopic(scene_stats(tiny, inside), reference) is not None
+    )
 
 
 def to_ranges(flags: list[bool], frames: int) -> list[Range]:

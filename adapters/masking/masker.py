@@ -144,7 +144,11 @@ class OpenCVMasker:
             raise LevelFailure(Reason.ROI_UNCERTAIN, finding.detail)
         region = finding.region
         versions["masking_profile"] = region.description
-        blank = find_blank_ranges(source, region, info.frames) if finding.full_frames else []
+        blank = (
+            find_blank_ranges(source, region, info.frames, finding.scene)
+            if finding.needs_frame_pass
+            else []
+        )
         if blank:
             versions["blanked_frames"] = describe(blank)
         padded = even_size(info.width, info.height)

@@ -25,6 +25,7 @@ MIN_PSNR_DB = 35.0
 MASKED = [
     "vignette_circle", "olympus_720p", "olympus_1280x1024", "olympus_sd", "fujifilm_colour",
     "sd_octagon", "hevc_circle", "grey_cut_rect", "still", "menu_first", "out_of_body", "zoom",
+    "room_in_circle", "nbi_chromo",
 ]  # fmt: skip
 
 
