@@ -58,6 +58,7 @@ class Family:
     inside_scene: tuple[float, float] | None = None
     scene: str = "room"
     lights: tuple[tuple[float, str], ...] = ()  # (from second, LIGHTS key): light switched
+    late_text: tuple[int, int] | None = None  # where the birth date shows from ``zoom_at`` on
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
     rng = np.random.default_rng(seed)
     mask = shape_mask(family)
     drift = 32
-    _, _, w, h = family.image
+    boxes = (family.image, family.zoom_from or family.image)
+    w, h = max(b[2] for b in boxes), max(b[3] for b in boxes)  # the texture fits either
     texture = tissue_texture(h + 2 * drift, w + 2 * drift, rng)
     lit = {mode: LIGHTS[mode](h + 2 * drift, w + 2 * drift, rng) for _, mode in family.lights}
     seconds = family.inside_scene or (0.0, 0.0)
@@ -184,6 +186,8 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
     body = (round(seg[0] * fps), round(seg[1] * fps))
     room_rng = np.random.default_rng(seed + 1)
     banner = tuple(box for _, box, _ in _banner_lines(family)) if family.banner else ()
+    late = [(BIRTH, text_box(BIRTH, family.late_text, family.text_px), WHITE)
+            ] if family.late_text else []  # fmt: skip
     args = [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
             "-s", f"{family.width}x{family.height}", "-r", str(fps), "-i", "-",
             "-c:v", family.codec, "-crf", "16", "-preset", "veryfast", "-pix_fmt", "yuv420p",
@@ -211,13 +215,16 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
             frame[y : y + h, x : x + w] = np.where(inside, picture, 0).astype(np.uint8)
             for bx, by, bw, bh in banner:  # processors darken the picture behind a banner
                 frame[by : by + bh, bx : bx + bw] //= 3
-            _draw(frame, lines, family.text_px)
+            _draw(frame, lines + (late if index >= zoom else []), family.text_px)
         proc.stdin.write(frame.tobytes())
     proc.stdin.close()
     if proc.wait() != 0:
         raise RuntimeError(f"ffmpeg could not write the {family.name} recording")
     blank = tuple(sorted(r for r in ((0, menu), body, shown_scene) if r[1] > r[0]))
-    return Recording(path, family, fps, frames, mask, banner, blank)
+    if family.zoom_from:  # the image is wherever either shape shows it
+        mask = np.maximum(shapes[0][2], shapes[1][2])
+    inside = banner + tuple(box for _, box, _ in late)  # text in the (old) image: to be masked
+    return Recording(path, family, fps, frames, mask, inside, blank)
 
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
@@ -397,3 +404,21 @@ FAMILIES.update({f.name: f for f in (
            lights=((0.0, "white"), (0.8, "nbi"), (1.4, "nbi_colon"), (1.8, "chromo")),
            seconds=2.4),
 )})  # fmt: skip
+
+FAMILIES.update({f.name: f for f in (
+    # the image shrinks (another scope, a zoom out) and the birth date shows where it was
+    Family("shrink", 960, 540, "circle", (330, 70, 400, 400), (16,), text_px=18,
+           zoom_from=(280, 20, 500, 500), zoom_at=0.8, late_text=(470, 488), seconds=1.6,
+           vignette=0.4),
+    # a recorder moves the image sideways; the birth date shows where it was
+    Family("moving", 960, 540, "circle", (440, 20, 500, 500), (16,), text_px=18,
+           zoom_from=(220, 20, 500, 500), zoom_at=0.8, late_text=(250, 250), seconds=1.6),
+)})  # fmt: skip
+
+
+def image_mask_at(recording: Recording, index: int) -> np.ndarray:
+    """The endoscope image of frame ``index`` (before or after a zoom, a switch, a move)."""
+    family = recording.family
+    if family.zoom_from and index < round(family.zoom_at * recording.fps):
+        return shape_mask(dataclasses.replace(family, image=family.zoom_from))
+    return shape_mask(family)

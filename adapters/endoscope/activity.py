@@ -9,18 +9,22 @@ A sample that is bright nearly everywhere (a menu screen, a room) has no surroun
 not vote. The samples are decoded in colour: a tiny copy of each voting sample is kept
 (``TINY_WIDTH``, at most ``HEAD_SAMPLES + MAX_KEYFRAMES`` of them), so what the image shows
 can be compared with the video's own endoscopy (``adapters.endoscope.scene``) once the image
-is found, without decoding anything again.
+is found, and samples of different images told apart (``adapters.endoscope.segments``: a
+region per image, each found on its own samples), without decoding anything again.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from adapters.endoscope.region import Region, RegionFinding, find_region
+from adapters.endoscope.region import MIN_SAMPLES, Region, RegionFinding, find_region
 from adapters.endoscope.scene import Reference, not_endoscopic, scene_stats, tiny_inside
+from adapters.endoscope.segments import distinct, group_by_outline
 from adapters.video.ffmpeg_frames import stream_frames
 from adapters.video.opencv_frames import VideoInfo
 
@@ -38,6 +42,14 @@ FULL_FRAME_FRACTION = 0.92  # a sample bright over this share of the frame has n
 _TEXT_OPENING = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
 
 
+@dataclass(frozen=True)
+class Sample:
+    """A voting sample, kept for what is decided after sampling: its grey and tiny copies."""
+
+    grey: np.ndarray  # detection size, uint8
+    tiny: np.ndarray  # TINY_WIDTH, BGR
+
+
 class Activity:
     """Running per-pixel mean and variance of grey frames (Welford's method)."""
 
@@ -49,14 +61,26 @@ class Activity:
         self.bright_votes: np.ndarray | None = None  # uint16 per pixel
         self.voters = 0  # samples that showed a surround (and voted)
         self.full_frames = 0  # samples bright nearly everywhere
-        self.tiny: list[np.ndarray] = []  # tiny BGR copies of the voting samples
+        self.samples: list[Sample] = []  # the voting samples, in the order they came
+
+    @classmethod
+    def of(cls, samples: Sequence[Sample]) -> Activity:
+        """The statistics of some of the samples of another ``Activity``."""
+        activity = cls()
+        for sample in samples:
+            activity.add_grey(sample.grey, sample.tiny)
+        return activity
 
     def add(self, frame: np.ndarray) -> None:
         """Take one ``HxWx3`` uint8 BGR frame into the statistics."""
-        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        tiny = cv2.resize(frame, self._tiny_size, interpolation=cv2.INTER_AREA)
+        self.add_grey(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), tiny)
+
+    def add_grey(self, grey: np.ndarray, tiny: np.ndarray) -> None:
+        """Take one ``HxW`` uint8 grey frame (and its tiny BGR copy) into the statistics."""
         if not self._vote(grey):
             return  # no surround: the screen or room would count as motion everywhere
-        self.tiny.append(cv2.resize(frame, self._tiny_size, interpolation=cv2.INTER_AREA))
+        self.samples.append(Sample(grey, tiny))
         value = grey.astype(np.float32)
         self.count += 1
         if self._mean is None or self._m2 is None:
@@ -127,29 +151,62 @@ def measure_activity(source: str, info: VideoInfo) -> Activity:
 
 
 def locate_endoscope(source: str, info: VideoInfo) -> RegionFinding:
-    """Find the endoscope image of ``source`` (a profile or a detected region)."""
+    """Find the endoscope image of ``source`` (a profile or a detected region, or several)."""
     activity = measure_activity(source, info)
     finding = find_region(
         activity.std(), activity.bright(), activity.count, info.width, info.height
     )
     finding = dataclasses.replace(finding, full_frames=activity.full_frames)
+    regions, owners = regions_per_image(activity, info)
+    if regions:
+        detail = f"The endoscope image changes: {len(regions)} regions, each found alone."
+        primary = finding.region or regions[0]
+        finding = dataclasses.replace(finding, region=primary, regions=regions, detail=detail)
     if finding.region is None:
         return finding
-    reference, suspects = judge_samples(activity.tiny, finding.region)
+    judged = [owners.get(i, finding.region) for i in range(len(activity.samples))]
+    reference, suspects = judge_samples([s.tiny for s in activity.samples], judged)
     return dataclasses.replace(finding, scene=reference, scene_suspects=suspects)
 
 
-def judge_samples(tiny: list[np.ndarray], region: Region) -> tuple[Reference, int]:
+def regions_per_image(
+    activity: Activity, info: VideoInfo
+) -> tuple[tuple[Region, ...], dict[int, Region]]:
+    """The regions of an image that changes (none if it does not), and each sample's region.
+
+    Only groups of ``MIN_SAMPLES`` samples or more count; if one of them has no trusted
+    region, or two come out practically the same, the video keeps a single region.
+    """
+    greys = [cv2.cvtColor(s.tiny, cv2.COLOR_BGR2GRAY) for s in activity.samples]
+    groups = [g for g in group_by_outline(greys) if len(g) >= MIN_SAMPLES]
+    if len(groups) < 2:
+        return (), {}
+    regions, owners = [], {}
+    for group in groups:
+        part = Activity.of([activity.samples[i] for i in group])
+        found = find_region(part.std(), part.bright(), part.count, info.width, info.height)
+        if found.region is None:
+            return (), {}
+        regions.append(found.region)
+        owners.update(dict.fromkeys(group, found.region))
+    if not distinct(regions, tiny_size(info.width, info.height)):
+        return (), {}
+    return tuple(regions), owners
+
+
+def judge_samples(tiny: list[np.ndarray], regions: Region | list[Region]) -> tuple[Reference, int]:
     """The video's own endoscopy, and how many samples show something else in the image.
 
-    The reference is taken twice: from every sample, then from those that the first one
-    left as endoscopy, so a long out-of-body stretch does not pull it towards the room.
+    ``regions``: the region of the whole video, or each sample's own. The reference is
+    taken twice: from every sample, then from those that the first one left as endoscopy,
+    so a long out-of-body stretch does not pull it towards the room.
     """
     if not tiny:
         return Reference.of([]), 0
     height, width = tiny[0].shape[:2]
-    inside = tiny_inside(region.mask, (width, height))
-    stats = [scene_stats(frame, inside) for frame in tiny]
+    owners = regions if isinstance(regions, list) else [regions] * len(tiny)
+    insides = {id(r): tiny_inside(r.mask, (width, height)) for r in owners}
+    stats = [scene_stats(frame, insides[id(r)]) for frame, r in zip(tiny, owners, strict=True)]
     first = Reference.of(stats)
     reference = Reference.of(s for s in stats if not_endoscopic(s, first) is None)
     return reference, sum(1 for s in stats if not_endoscopic(s, reference) is not None)

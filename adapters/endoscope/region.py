@@ -73,11 +73,12 @@ class RegionFinding:
     full_frames: int = 0  # samples lit over the whole frame (a menu screen, the room)
     scene: Reference | None = None  # what the video's endoscopy looks like inside the image
     scene_suspects: int = 0  # samples whose image shows something else (the room, a screen)
+    regions: tuple[Region, ...] = ()  # when the image changes: one region per image seen
 
     @property
     def needs_frame_pass(self) -> bool:
-        """Whether some samples showed no endoscopy: then every frame is classified."""
-        return bool(self.full_frames or self.scene_suspects)
+        """Whether every frame is classified: samples showed no endoscopy, or images change."""
+        return bool(self.full_frames or self.scene_suspects or self.regions)
 
 
 def profile_region(profile: Profile) -> Region:
