@@ -398,11 +398,10 @@ SCENES: dict[str, Texture] = {
 FAMILIES.update({f.name: f for f in (
     # the processor keeps its surround black; the room is seen through the scope
     Family("room_in_circle", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18,
-           vignette=0.3, inside_scene=(0.8, 1.6), seconds=2.4),
+           vignette=0.3, inside_scene=(0.6, 1.0)),
     # white light, then narrow-band imaging, then dye: all endoscopy, nothing blanked
     Family("nbi_chromo", 960, 540, "octagon", (300, 20, 560, 500), (16,), text_px=18,
-           lights=((0.0, "white"), (0.8, "nbi"), (1.4, "nbi_colon"), (1.8, "chromo")),
-           seconds=2.4),
+           lights=((0.0, "white"), (0.5, "nbi"), (0.9, "nbi_colon"), (1.2, "chromo"))),
 )})  # fmt: skip
 
 FAMILIES.update({f.name: f for f in (

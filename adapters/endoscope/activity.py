@@ -16,6 +16,7 @@ region per image, each found on its own samples), without decoding anything agai
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,8 +24,14 @@ import cv2
 import numpy as np
 
 from adapters.endoscope.region import MIN_SAMPLES, Region, RegionFinding, find_region
-from adapters.endoscope.scene import Reference, not_endoscopic, scene_stats, tiny_inside
-from adapters.endoscope.segments import distinct, group_by_outline
+from adapters.endoscope.scene import (
+    Reference,
+    not_endoscopic,
+    scene_stats,
+    tiny_inside,
+    warm_up_colour,
+)
+from adapters.endoscope.segments import common_inside, distinct, group_by_outline
 from adapters.video.ffmpeg_frames import stream_frames
 from adapters.video.opencv_frames import VideoInfo
 
@@ -152,7 +159,11 @@ def measure_activity(source: str, info: VideoInfo) -> Activity:
 
 def locate_endoscope(source: str, info: VideoInfo) -> RegionFinding:
     """Find the endoscope image of ``source`` (a profile or a detected region, or several)."""
+    # OpenCV builds its Lab tables on the first conversion (~0.2 s): while ffmpeg decodes
+    tables = threading.Thread(target=warm_up_colour, name="lab-tables", daemon=True)
+    tables.start()
     activity = measure_activity(source, info)
+    tables.join()
     finding = find_region(
         activity.std(), activity.bright(), activity.count, info.width, info.height
     )
@@ -160,7 +171,9 @@ def locate_endoscope(source: str, info: VideoInfo) -> RegionFinding:
     regions, owners = regions_per_image(activity, info)
     if regions:
         detail = f"The endoscope image changes: {len(regions)} regions, each found alone."
-        primary = finding.region or regions[0]
+        # for readers of one region only (level 1): what all the samples show, else what is
+        # image in every segment (their surrounds all blacked, privacy first)
+        primary = finding.region or common_inside(regions)
         finding = dataclasses.replace(finding, region=primary, regions=regions, detail=detail)
     if finding.region is None:
         return finding
@@ -205,7 +218,8 @@ def judge_samples(tiny: list[np.ndarray], regions: Region | list[Region]) -> tup
         return Reference.of([]), 0
     height, width = tiny[0].shape[:2]
     owners = regions if isinstance(regions, list) else [regions] * len(tiny)
-    insides = {id(r): tiny_inside(r.mask, (width, height)) for r in owners}
+    unique = {id(r): r for r in owners}
+    insides = {key: tiny_inside(r.mask, (width, height)) for key, r in unique.items()}
     stats = [scene_stats(frame, insides[id(r)]) for frame, r in zip(tiny, owners, strict=True)]
     first = Reference.of(stats)
     reference = Reference.of(s for s in stats if not_endoscopic(s, first) is None)

@@ -80,6 +80,11 @@ class Reference:
                      for k in ("neutral", "flat", "edge", "colours")))  # fmt: skip
 
 
+def warm_up_colour() -> None:
+    """Make OpenCV build its Lab tables now (its first conversion takes ~0.2 s)."""
+    cv2.cvtColor(np.zeros((1, 1, 3), np.uint8), cv2.COLOR_BGR2LAB)
+
+
 def tiny_inside(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """The inside of a full-size region ``mask`` on a ``size`` (w, h) copy, rim left out."""
     small = cv2.resize(mask, size, interpolation=cv2.INTER_AREA)
