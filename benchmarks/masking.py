@@ -9,9 +9,10 @@ c/b (also on the clip repeated to 4x its length, where detection and verificatio
 less), the PSNR of the endoscope region against the input, and the peak RSS of the level-2
 process tree for a 20 s and an 80 s clip (and a 10-minute 320x240 clip with ``--long``),
 the cost of the checks added for unseen recorders (region search with brightness, reading
-the image for patient-like text on two keyframes, classifying frames when a sample showed
-no surround), and the whole ``endoveil import`` of a 16 s clip with Ollama down against the
-baseline (start-up, copy and hash, probe, detection, encode, verification).
+the image for patient-like text on two keyframes, classifying every frame by its surround
+and by what its image shows when a sample showed no endoscopy), and the whole ``endoveil
+import`` of a 16 s clip with Ollama down against the baseline (start-up, copy and hash,
+probe, detection, encode, verification).
 Each timing is repeated; min / median / max are printed (the machine is shared).
 """
 
@@ -109,7 +110,8 @@ from adapters.video.opencv_frames import read_info
 path = sys.argv[1]
 info = read_info(path)
 start = time.perf_counter()
-region = locate_endoscope(path, info).region
+finding = locate_endoscope(path, info)
+region = finding.region
 detect = time.perf_counter() - start
 ocr = RapidOcr()
 ocr.find_text(np.zeros((64, 64, 3), np.uint8))  # the model loads once per process
@@ -124,9 +126,9 @@ for planes in keyframes:
 reader.result()
 inside = time.perf_counter() - start
 start = time.perf_counter()
-find_blank_ranges(path, region, info.frames)
+find_blank_ranges(path, region, info.frames, finding.scene)
 blanks = time.perf_counter() - start
-print(json.dumps({"detect": detect, "inside": inside, "blanks": blanks}))
+print(json.dumps({"detect": detect, "inside": inside, "blanks": blanks, "frames": info.frames}))
 """
 
 
@@ -203,8 +205,9 @@ def main() -> None:
     costs = checks_cost(clip)
     print(f"new checks on the {options.seconds:g} s clip: region search {costs['detect']:.2f} s, "
           f"reading the image on 2 keyframes {costs['inside']:.2f} s (beside the encode), "
-          f"classifying every frame {costs['blanks']:.2f} s (only when a sample had no "
-          "surround)")  # fmt: skip
+          f"classifying every frame (tiny colour copy: lit surround and what the image shows) "
+          f"{costs['blanks']:.2f} s, {1000 * costs['blanks'] / costs['frames']:.1f} ms a frame "
+          "(only when a sample showed no endoscopy)")  # fmt: skip
     clip16 = work / "olympus-16s.mp4"
     if not clip16.exists():
         make_video(clip16, "olympus", seconds=16.0, seed=3)

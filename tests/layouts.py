@@ -4,15 +4,18 @@ Level 2 must hold on recorders it has never seen, so its tests judge it on layou
 here and not in ``adapters/demo/synthetic.py``: rims darker than the centre (vignetting),
 circles, octagons, rounded and cut rectangles, coloured and low-contrast TrueType text, SD,
 720p and 5:4 frames, HEVC input, a banner drawn inside the image, a registration screen at
-the start, an out-of-body segment and a freeze frame. Each recording comes with the image
-mask, the secrets burned in, the text boxes inside the image (which must be masked) and the
-frame ranges that show no endoscope image (which must be black).
+the start, an out-of-body segment and a freeze frame, the room seen inside the image (the
+surround kept black), narrow-band imaging and dye (endoscopy, never blanked). Each
+recording comes with the image mask, the secrets burned in, the text boxes inside the image
+(which must be masked) and the frame ranges that show no endoscope image (which must be
+black).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +54,11 @@ class Family:
     seconds: float = 1.6
     zoom_from: Box | None = None  # the image's box before ``zoom_at`` seconds (a zoom, a switch)
     zoom_at: float = 0.0
+    # seconds during which the image shows ``scene`` (SCENES) inside a black surround
+    inside_scene: tuple[float, float] | None = None
+    scene: str = "room"
+    lights: tuple[tuple[float, str], ...] = ()  # (from second, LIGHTS key): light switched
+    late_text: tuple[int, int] | None = None  # where the birth date shows from ``zoom_at`` on
 
 
 @dataclass(frozen=True)
@@ -160,8 +168,14 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
     rng = np.random.default_rng(seed)
     mask = shape_mask(family)
     drift = 32
-    _, _, w, h = family.image
+    boxes = (family.image, family.zoom_from or family.image)
+    w, h = max(b[2] for b in boxes), max(b[3] for b in boxes)  # the texture fits either
     texture = tissue_texture(h + 2 * drift, w + 2 * drift, rng)
+    lit = {mode: LIGHTS[mode](h + 2 * drift, w + 2 * drift, rng) for _, mode in family.lights}
+    seconds = family.inside_scene or (0.0, 0.0)
+    shown_scene = (round(seconds[0] * fps), round(seconds[1] * fps))
+    scene_rng = np.random.default_rng(seed + 2)
+    scene = SCENES[family.scene](h + 2 * drift, w + 2 * drift, scene_rng) if seconds[1] else texture
     before = dataclasses.replace(family, image=family.zoom_from or family.image)
     shapes = [(f.image, vignette_gain(f), shape_mask(f)) for f in (before, family)]
     zoom = round(family.zoom_at * fps) if family.zoom_from else 0
@@ -172,6 +186,8 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
     body = (round(seg[0] * fps), round(seg[1] * fps))
     room_rng = np.random.default_rng(seed + 1)
     banner = tuple(box for _, box, _ in _banner_lines(family)) if family.banner else ()
+    late = [(BIRTH, text_box(BIRTH, family.late_text, family.text_px), WHITE)
+            ] if family.late_text else []  # fmt: skip
     args = [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
             "-s", f"{family.width}x{family.height}", "-r", str(fps), "-i", "-",
             "-c:v", family.codec, "-crf", "16", "-preset", "veryfast", "-pix_fmt", "yuv420p",
@@ -190,18 +206,25 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
             inside = shown[y : y + h, x : x + w, None] > 0
             dx = round(drift * (1 + np.sin(2 * np.pi * t / 1.3)))
             dy = round(drift * (1 + np.cos(2 * np.pi * t / 1.7)))
-            picture = texture[dy : dy + h, dx : dx + w].astype(np.float32) * gain
+            light = [mode for start, mode in family.lights if index >= round(start * fps)]
+            seen = lit.get(light[-1], texture) if light else texture
+            if shown_scene[0] <= index < shown_scene[1]:
+                seen = scene
+            picture = seen[dy : dy + h, dx : dx + w].astype(np.float32) * gain
             frame = np.zeros((family.height, family.width, 3), np.uint8)
             frame[y : y + h, x : x + w] = np.where(inside, picture, 0).astype(np.uint8)
             for bx, by, bw, bh in banner:  # processors darken the picture behind a banner
                 frame[by : by + bh, bx : bx + bw] //= 3
-            _draw(frame, lines, family.text_px)
+            _draw(frame, lines + (late if index >= zoom else []), family.text_px)
         proc.stdin.write(frame.tobytes())
     proc.stdin.close()
     if proc.wait() != 0:
         raise RuntimeError(f"ffmpeg could not write the {family.name} recording")
-    blank = tuple(r for r in ((0, menu), body) if r[1] > r[0])
-    return Recording(path, family, fps, frames, mask, banner, blank)
+    blank = tuple(sorted(r for r in ((0, menu), body, shown_scene) if r[1] > r[0]))
+    if family.zoom_from:  # the image is wherever either shape shows it
+        mask = np.maximum(shapes[0][2], shapes[1][2])
+    inside = banner + tuple(box for _, box, _ in late)  # text in the (old) image: to be masked
+    return Recording(path, family, fps, frames, mask, inside, blank)
 
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
@@ -229,3 +252,172 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("still", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18, still=True,
            vignette=0.4),
 )}  # fmt: skip
+
+
+# What an endoscope image may show besides white-light tissue, for the scene classifier
+# (``adapters.endoscope.scene``): other lights and dyes (real endoscopy, never blanked) and
+# what a scope sees out of the body or a processor shows instead (to be blanked).
+
+
+def _smooth(height: int, width: int, rng: np.random.Generator, cell: int) -> np.ndarray:
+    coarse = rng.random((height // cell + 2, width // cell + 2)).astype(np.float32)
+    return np.asarray(cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC))
+
+
+def _rgb(colour: tuple[int, int, int]) -> np.ndarray:
+    return np.array(colour[::-1], np.float32)
+
+
+def _finish(image: np.ndarray, rng: np.random.Generator, noise: float = 2.0) -> np.ndarray:
+    return np.clip(image + rng.normal(0, noise, image.shape), 0, 255).astype(np.uint8)
+
+
+def nbi_texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """Narrow-band imaging: teal-green mucosa crossed by a brown capillary network."""
+    shade = cv2.GaussianBlur(_smooth(height, width, rng, 96) + 0.4 * _smooth(
+        height, width, rng, 24), (0, 0), 4)[..., None] / 1.4  # fmt: skip
+    vessels = np.clip(1 - np.abs(_smooth(height, width, rng, 20) - 0.5) / 0.05, 0, 1)[..., None]
+    mucosa = _rgb((80, 125, 115)) + np.clip(shade, 0, 1) * _rgb((70, 70, 60))
+    return _finish(mucosa * (1 - 0.7 * vessels) + _rgb((105, 60, 35)) * 0.7 * vessels, rng, 1)
+
+
+def nbi_colon_texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """Narrow-band imaging of the colon: tan-brown mucosa, dark brown-green vessels."""
+    shade = np.clip(_smooth(height, width, rng, 80), 0, 1)[..., None]
+    vessels = np.clip(1 - np.abs(_smooth(height, width, rng, 28) - 0.5) / 0.06, 0, 1)[..., None]
+    mucosa = _rgb((130, 105, 75)) + shade * _rgb((60, 50, 40))
+    return _finish(mucosa * (1 - 0.6 * vessels) + _rgb((70, 60, 35)) * 0.6 * vessels, rng, 1)
+
+
+def chromo_texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """Chromoendoscopy: white-light tissue with indigo-carmine dye pooled in its grooves."""
+    base = tissue_texture(height, width, rng).astype(np.float32)
+    dye = np.clip((_smooth(height, width, rng, 40) - 0.5) * 6, 0, 1)[..., None]
+    return _finish(base * (1 - 0.8 * dye) + _rgb((40, 85, 175)) * 0.8 * dye, rng, 1)
+
+
+def red_out(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """The lens against the mucosa: a uniform red field."""
+    return _finish(np.full((height, width, 3), _rgb((180, 40, 30))), rng, 1.5)
+
+
+def instrument_texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """White-light tissue with a grey metal instrument (forceps sheath) entering."""
+    image = tissue_texture(height, width, rng)
+    x, y0, y1 = int(0.4 * width), int(0.52 * height), int(0.62 * height)
+    tip = [(width, height // 2), (width, int(0.78 * height)), (x, y1), (x, y0)]
+    cv2.fillPoly(image, [np.array(tip, np.int32)], (170, 172, 175))
+    return image
+
+
+def bile_texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """White-light tissue partly covered by yellow-green fluid (bile, residue)."""
+    base = tissue_texture(height, width, rng).astype(np.float32)
+    fluid = np.clip((_smooth(height, width, rng, 80) - 0.4) * 5, 0, 1)[..., None]
+    return _finish(base * (1 - fluid) + _rgb((165, 150, 45)) * fluid, rng, 1)
+
+
+def room_scene(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """Out of the body: a wall, a floor, cabinets, a window and a person in teal scrubs."""
+    yy = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
+    image = np.broadcast_to(_rgb((205, 198, 185)) * (1 - 0.2 * yy), (height, width, 3)).copy()
+    image[int(0.7 * height) :] = _rgb((140, 132, 120))
+    palette = [(90, 150, 160), (180, 180, 185), (60, 60, 65), (150, 120, 90), (230, 230, 235)]
+    for _ in range(6):
+        x, y = int(rng.integers(0, width)), int(rng.integers(height // 5, 4 * height // 5))
+        w, h = (
+            int(rng.integers(width // 10, width // 3)),
+            int(rng.integers(height // 10, height // 3)),
+        )
+        image[y : y + h, x : x + w] = _rgb(palette[int(rng.integers(len(palette)))])
+    image[height // 10 : height // 10 + height // 4, width // 8 : width // 8 + width // 5] = _rgb(
+        (245, 248, 252))  # fmt: skip
+    cx = int(0.6 * width)
+    image[height // 2 :, cx - width // 12 : cx + width // 12] = _rgb((70, 140, 150))
+    cv2.ellipse(image, (cx, height // 2 - height // 10), (width // 28, height // 12), 0, 0, 360,
+                tuple(float(v) for v in _rgb((220, 175, 150))), -1)  # fmt: skip
+    return _finish(cv2.GaussianBlur(image, (0, 0), 2), rng)
+
+
+def face_scene(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """A face close to the lens (the patient's, as the scope goes in), a wall behind."""
+    image = np.broadcast_to(_rgb((190, 190, 180)), (height, width, 3)).copy()
+    cx, cy = width // 2, height // 2
+    cv2.ellipse(image, (cx, cy - height // 8), (int(width * 0.36), int(height * 0.3)), 0, 0, 360,
+                tuple(float(v) for v in _rgb((60, 40, 30))), -1)  # fmt: skip
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    skin = ((xx - cx) / (width * 0.3)) ** 2 + ((yy - cy) / (height * 0.4)) ** 2 < 1
+    shade = (1 - 0.25 * np.clip(((xx - cx) / (width * 0.3)) ** 2, 0, 1))[..., None]
+    image[skin] = (_rgb((215, 165, 140)) * shade)[skin]
+    for ex in (cx - width // 9, cx + width // 9):
+        cv2.ellipse(image, (ex, cy - height // 12), (width // 22, height // 40), 0, 0, 360,
+                    tuple(float(v) for v in _rgb((50, 40, 35))), -1)  # fmt: skip
+    cv2.ellipse(image, (cx, cy + height // 6), (width // 10, height // 40), 0, 0, 360,
+                tuple(float(v) for v in _rgb((170, 90, 90))), -1)  # fmt: skip
+    return _finish(cv2.GaussianBlur(image, (0, 0), 2), rng)
+
+
+def white_wall(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """A white wall lit from one side."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    grey = 225 - 45 * xx / width - 20 * yy / height
+    return _finish(np.stack([grey - 4, grey, grey + 2], axis=-1), rng)
+
+
+def blue_screen(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """A processor's or recorder's blue "no signal" screen."""
+    return _finish(np.full((height, width, 3), _rgb((16, 16, 200))), rng, 1.5)
+
+
+def white_screen(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """A white screen (a white-balance card, a blank page)."""
+    return _finish(np.full((height, width, 3), _rgb((235, 235, 235))), rng, 1.5)
+
+
+def colour_bars(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """75 % colour bars, the test pattern of a recorder without a signal."""
+    bars = [(191, 191, 191), (191, 191, 0), (0, 191, 191), (0, 191, 0), (191, 0, 191),
+            (191, 0, 0), (0, 0, 191)]  # fmt: skip
+    image = np.zeros((height, width, 3), np.uint8)
+    for i, colour in enumerate(bars):
+        image[:, i * width // 7 : (i + 1) * width // 7] = _rgb(colour)
+    return image
+
+
+Texture = Callable[[int, int, np.random.Generator], np.ndarray]
+LIGHTS: dict[str, Texture] = {
+    "white": tissue_texture, "nbi": nbi_texture, "nbi_colon": nbi_colon_texture,
+    "chromo": chromo_texture, "red_out": red_out, "instrument": instrument_texture,
+    "bile": bile_texture,
+}  # fmt: skip
+SCENES: dict[str, Texture] = {
+    "room": room_scene, "face": face_scene, "white_wall": white_wall,
+    "blue_screen": blue_screen, "white_screen": white_screen, "colour_bars": colour_bars,
+}  # fmt: skip
+
+FAMILIES.update({f.name: f for f in (
+    # the processor keeps its surround black; the room is seen through the scope
+    Family("room_in_circle", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18,
+           vignette=0.3, inside_scene=(0.6, 1.0)),
+    # white light, then narrow-band imaging, then dye: all endoscopy, nothing blanked
+    Family("nbi_chromo", 960, 540, "octagon", (300, 20, 560, 500), (16,), text_px=18,
+           lights=((0.0, "white"), (0.5, "nbi"), (0.9, "nbi_colon"), (1.2, "chromo"))),
+)})  # fmt: skip
+
+FAMILIES.update({f.name: f for f in (
+    # the image shrinks (another scope, a zoom out) and the birth date shows where it was
+    Family("shrink", 960, 540, "circle", (330, 70, 400, 400), (16,), text_px=18,
+           zoom_from=(280, 20, 500, 500), zoom_at=0.8, late_text=(470, 488), seconds=1.6,
+           vignette=0.4),
+    # a recorder moves the image sideways; the birth date shows where it was
+    Family("moving", 960, 540, "circle", (440, 20, 500, 500), (16,), text_px=18,
+           zoom_from=(220, 20, 500, 500), zoom_at=0.8, late_text=(250, 250), seconds=1.6),
+)})  # fmt: skip
+
+
+def image_mask_at(recording: Recording, index: int) -> np.ndarray:
+    """The endoscope image of frame ``index`` (before or after a zoom, a switch, a move)."""
+    family = recording.family
+    if family.zoom_from and index < round(family.zoom_at * recording.fps):
+        return shape_mask(dataclasses.replace(family, image=family.zoom_from))
+    return shape_mask(family)

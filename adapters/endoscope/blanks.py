@@ -1,27 +1,42 @@
 """Frames that show no endoscope image: registration screens, white/blue screens, the room.
 
 An endoscopic frame has the processor's near-black surround around its image; a menu screen
-or an out-of-body shot lights the whole frame, surround included. When the region sampling
-saw such frames (``Activity.full_frames``), every frame is classified on a tiny grey copy by
-how much of the surround (outside the region found from the endoscopic frames) is lit. The
-frames found are blacked out whole in the masking pass, so the video keeps its length.
-Videos whose samples all show a surround pay nothing.
+or an out-of-body shot lights the whole frame, surround included. A processor that keeps its
+surround shows the room, a wall or a test pattern inside the image instead. When the region
+sampling saw either (``RegionFinding.needs_frame_pass``), every frame is decoded once, as a
+tiny colour copy, and classified twice: by how much of the surround (outside the region
+found from the endoscopic frames) is lit, and by what its image shows against the video's
+own endoscopy (``adapters.endoscope.scene``). The frames found are blacked out whole in the
+masking pass, so the video keeps its length. When the image changes mid-video, the same
+pass gives each frame its region (``adapters.endoscope.segments``). Videos whose samples
+all show endoscopy inside a dark surround, in one image, pay nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
-from adapters.endoscope.region import Region
+from adapters.endoscope.activity import tiny_size
+from adapters.endoscope.region import Region, RegionFinding
+from adapters.endoscope.scene import Reference, not_endoscopic, scene_stats, tiny_inside
+from adapters.endoscope.segments import Range as Range  # the ranges' type, for the encoders
+from adapters.endoscope.segments import (
+    RegionPlan,
+    Segment,
+    assign,
+    lit_pixels,
+    plan_segments,
+    tiny_mask,
+)
 from adapters.video.ffmpeg_frames import stream_frames
 
-TINY_WIDTH = 96
 SURROUND_LEVEL = 24  # grey above the surround's black, on the tiny copy
 LIT_SURROUND_FRACTION = 0.3  # a frame whose surround is lit this much shows no image
 PAD_FRAMES = 0  # frames blanked beyond each side (every frame is classified: a cut is exact)
-
-Range = tuple[int, int]  # first and last frame, inclusive
 
 
 def tiny_surround(region: Region, size: tuple[int, int]) -> np.ndarray:
@@ -31,19 +46,113 @@ def tiny_surround(region: Region, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(inside == 0, bool)
 
 
-def find_blank_ranges(source: str, region: Region, frames: int) -> list[Range]:
-    """The ranges of frames of ``source`` whose surround is lit (no endoscope image)."""
-    height, width = region.mask.shape
-    size = (TINY_WIDTH, max(2, round(height * TINY_WIDTH / width)))
-    surround = tiny_surround(region, size)
-    if not surround.any():
-        return []
+@dataclass(frozen=True)
+class _View:
+    """What a frame is judged on with one region: its tiny surround and inside."""
+
+    surround: np.ndarray
+    inside: np.ndarray
+
+    @classmethod
+    def of(cls, region: Region, size: tuple[int, int]) -> _View:
+        return cls(tiny_surround(region, size), tiny_inside(region.mask, size))
+
+    @classmethod
+    def common(cls, views: Sequence[_View]) -> _View:
+        """Outside every region, inside all of them: for a frame whose region is unsure."""
+        return cls(np.logical_and.reduce([v.surround for v in views]),
+                   np.logical_and.reduce([v.inside for v in views]))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FramePass:
+    """What the per-frame pass found: frames to black out whole, and which region masks each."""
+
+    blank: list[Range]
+    plan: RegionPlan | None  # None when the video has one region
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        """The regions and their frames when more than one masks the video, else none."""
+        if self.plan is None or len(self.plan.segments) < 2:
+            return ()
+        return self.plan.segments
+
+    def region(self, default: Region) -> Region:
+        """The one region that masks every frame (the plan's, or ``default``)."""
+        if self.plan is not None and len(self.plan.segments) == 1:
+            return self.plan.segments[0].region
+        return default
+
+
+def classify_finding(source: str, finding: RegionFinding, frames: int) -> FramePass:
+    """The per-frame pass a finding asks for (``needs_frame_pass``); nothing when it does not."""
+    if finding.region is None or not finding.needs_frame_pass:
+        return FramePass([], None)
+    regions = finding.regions or (finding.region,)
+    return classify_frames(source, regions, frames, finding.scene)
+
+
+def classify_frames(
+    source: str, regions: Sequence[Region], frames: int, reference: Reference | None = None
+) -> FramePass:
+    """Decode every frame of ``source`` once, tiny, and classify it.
+
+    A frame is blanked when its surround is lit, or when ``reference`` (the video's own
+    endoscopy) is given and its image shows a scene instead (``scene.not_endoscopic``).
+    With several ``regions`` (the image changes), each frame is also given the region that
+    matches it (``segments.assign``); a blanked frame takes its neighbours' region.
+    """
+    height, width = regions[0].mask.shape
+    size = tiny_size(width, height)
+    views = [_View.of(region, size) for region in regions]
+    unsure = _View.common(views)
+    insides = [tiny_mask(region, size) for region in regions]
     scale = f"scale={size[0]}:{size[1]}:flags=area"
-    lit = [
-        float(np.mean(grey[surround] > SURROUND_LEVEL)) > LIT_SURROUND_FRACTION
-        for grey in stream_frames(["-skip_loop_filter", "all", "-i", source], scale, *size, "gray")
-    ]
-    return to_ranges(lit, frames)
+    flags: list[bool] = []
+    labels: list[int | None] = []
+    for tiny in stream_frames(["-skip_loop_filter", "all", "-i", source], scale, *size, "bgr24"):
+        grey = cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
+        label = assign(lit_pixels(grey), insides) if len(regions) > 1 else 0
+        view = unsure if label is None else views[label]
+        flags.append(shows_no_image(tiny, grey, view, reference))
+        labels.append(label)
+    if len(regions) == 1:
+        return FramePass(to_ranges(flags, frames), None)
+    return FramePass(
+        to_ranges(flags, frames), plan_segments(_around(labels, flags), regions, frames)
+    )
+
+
+def _around(labels: list[int | None], blank: list[bool]) -> list[int | None]:
+    """The labels with each blanked frame given the region of the frame before (or after)."""
+    shown = [label for label, b in zip(labels, blank, strict=True) if not b]
+    if not shown:
+        return labels
+    result, last = [], shown[0]
+    for label, b in zip(labels, blank, strict=True):
+        last = last if b else label
+        result.append(last)
+    return result
+
+
+def find_blank_ranges(
+    source: str, region: Region, frames: int, reference: Reference | None = None
+) -> list[Range]:
+    """The ranges of frames of ``source`` that show no endoscope image (one region)."""
+    return classify_frames(source, [region], frames, reference).blank
+
+
+def shows_no_image(
+    tiny: np.ndarray, grey: np.ndarray, view: _View, reference: Reference | None
+) -> bool:
+    """Whether a tiny BGR frame has a lit surround, or an image that shows no endoscopy."""
+    surround = grey[view.surround]
+    if surround.size and float(np.mean(surround > SURROUND_LEVEL)) > LIT_SURROUND_FRACTION:
+        return True
+    if reference is None:
+        return False
+    return not_endoscopic(scene_stats(tiny, view.inside), reference) is not None
 
 
 def to_ranges(flags: list[bool], frames: int) -> list[Range]:

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from adapters.endoscope.profiles import PROFILES, Profile
+from adapters.endoscope.scene import Reference
 
 ACTIVITY_THRESHOLD = 6.0  # temporal std (grey levels) above compression noise
 MIN_REGION_FRACTION = 0.05  # a smaller changing region is a clock, not an endoscope image
@@ -70,6 +71,14 @@ class RegionFinding:
     region: Region | None
     detail: str
     full_frames: int = 0  # samples lit over the whole frame (a menu screen, the room)
+    scene: Reference | None = None  # what the video's endoscopy looks like inside the image
+    scene_suspects: int = 0  # samples whose image shows something else (the room, a screen)
+    regions: tuple[Region, ...] = ()  # when the image changes: one region per image seen
+
+    @property
+    def needs_frame_pass(self) -> bool:
+        """Whether every frame is classified: samples showed no endoscopy, or images change."""
+        return bool(self.full_frames or self.scene_suspects or self.regions)
 
 
 def profile_region(profile: Profile) -> Region:

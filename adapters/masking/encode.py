@@ -23,6 +23,7 @@ import numpy as np
 
 from adapters.endoscope.blanks import Range
 from adapters.endoscope.region import Region
+from adapters.endoscope.segments import Segment
 from adapters.masking.encoders import Encoder, choose
 from adapters.masking.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
 from adapters.video.ffmpeg_frames import run_encoder
@@ -45,37 +46,66 @@ def filter_graph(
     corners_input: bool,
     blank: Sequence[Range] = (),
     tail: str = "",
+    segments: Sequence[Segment] = (),
 ) -> str:
     """The ``-filter_complex`` graph from input 0 (and the corner picture, input 1) to [out].
 
     Frames in ``blank`` (inclusive ranges: no endoscope image there) are blacked out whole.
+    Several ``segments`` (the image changes mid-video) replace ``region``: each region masks
+    only its own frames (``enable``), and the corner pictures of the non-rectangular ones
+    are inputs 1, 2, ... in their order.
     """
-    steps = [f"drawbox=x={x}:y={y}:w={w}:h={h}:color=black:t=fill"
-             for x, y, w, h in region.outside_boxes()]  # fmt: skip
-    chain = "[0:v]" + (",".join(steps) if steps else "null")
-    if corners_input:
-        x, y, _, _ = region.bbox
-        chain += f"[boxed];[boxed][1:v]overlay=x={x}:y={y}:eof_action=repeat:format=yuv420"
+    if len(segments) > 1:
+        corners = iter(range(1, len(segments) + 1))
+        chain = "[0:v]" + ",".join(
+            _mask_steps(s.region, next(corners) if not s.region.rectangle else None,
+                        when(s.ranges), f"seg{i}")
+            for i, s in enumerate(segments)
+        )  # fmt: skip
+    else:
+        chain = "[0:v]" + _mask_steps(region, 1 if corners_input else None, "", "boxed")
     if blank:
-        when = "+".join(f"between(n,{start},{end})" for start, end in blank)
-        chain += f",drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='{when}'"
+        chain += f",drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='{when(blank)}'"
     width, height = even_size(info.width, info.height)
     if (width, height) != (info.width, info.height):
         chain += f",pad={width}:{height}:0:0:color=black"
     return chain + ",format=yuv420p" + tail + "[out]"
 
 
-def keyframe_rule(frames: int) -> str:
-    """A keyframe every ``frames/16`` frames (12 to 250) and on the last frame."""
+def when(ranges: Sequence[Range]) -> str:
+    """An ``enable`` expression true on the frames of ``ranges`` (inclusive)."""
+    return "+".join(f"between(n,{start},{end})" for start, end in ranges)
+
+
+def _mask_steps(region: Region, corners: int | None, enabled: str, label: str) -> str:
+    """Black outside ``region``: drawbox fills, then the corner picture (input ``corners``)."""
+    enable = f":enable='{enabled}'" if enabled else ""
+    steps = [f"drawbox=x={x}:y={y}:w={w}:h={h}:color=black:t=fill{enable}"
+             for x, y, w, h in region.outside_boxes()]  # fmt: skip
+    chain = ",".join(steps) if steps else "null"
+    if corners is not None:
+        x, y, _, _ = region.bbox
+        chain += (f"[{label}];[{label}][{corners}:v]overlay=x={x}:y={y}:eof_action=repeat"
+                  f":format=yuv420{enable}")  # fmt: skip
+    return chain
+
+
+def keyframe_rule(frames: int, starts: Sequence[int] = ()) -> str:
+    """A keyframe every ``frames/16`` frames (12 to 250), on the last frame and on ``starts``.
+
+    ``starts``: the first frame of each stretch a segment's region masks, so that each is
+    checked on a keyframe of its own.
+    """
     gap = min(MAX_KEYFRAME_GAP, max(MIN_KEYFRAME_GAP, frames // KEYFRAMES_PER_VIDEO))
-    return f"expr:eq(mod(n,{gap}),0)+eq(n,{max(frames - 1, 0)})"
+    extra = "".join(f"+eq(n,{start})" for start in sorted(set(starts)) if start > 0)
+    return f"expr:eq(mod(n,{gap}),0)+eq(n,{max(frames - 1, 0)}){extra}"
 
 
-def write_corners(region: Region, folder: Path) -> Path:
+def write_corners(region: Region, folder: Path, name: str = "corners") -> Path:
     """Write the corner picture: black and opaque where the bounding box is outside."""
     corners = region.corners()
     alpha = np.where(corners > 0, 0, 255).astype(np.uint8)
-    path = folder / "corners.png"
+    path = folder / f"{name}.png"
     black = np.zeros_like(alpha)
     if not cv2.imwrite(str(path), cv2.merge([black, black, black, alpha])):
         raise OSError("cannot write the corner mask picture")
@@ -112,11 +142,13 @@ def encode_masked(
     on_keyframe: OnKeyframe | None = None,
     blank: Sequence[Range] = (),
     encoder: Encoder | None = None,
+    segments: Sequence[Segment] = (),
 ) -> int:
     """Mask and encode ``source`` into ``target`` in one ffmpeg run; return frames written.
 
     ``on_keyframe`` gets the planes of every keyframe of the encoded stream, decoded in the
-    same run (``adapters.masking.keyframe_tap``). Frames in ``blank`` come out black. An
+    same run (``adapters.masking.keyframe_tap``). Frames in ``blank`` come out black. Several
+    ``segments`` mask each its own frames, in place of ``region``. An
     exception, ``KeyboardInterrupt`` or SIGTERM (main thread) kills ffmpeg before it
     propagates; the caller's ``atomic_target`` then removes the partial file.
 
@@ -128,10 +160,14 @@ def encode_masked(
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="endoveil-mask-")))
         errors = stack.enter_context(tempfile.TemporaryFile())
         stack.enter_context(sigterm_raises())
-        corners = None if region.rectangle else write_corners(region, folder)
+        shapes = [s.region for s in segments] if len(segments) > 1 else [region]
+        corners = [write_corners(r, folder, f"corners{i}")
+                   for i, r in enumerate(shapes) if not r.rectangle]  # fmt: skip
         encoder = encoder or choose("libx264")
-        graph = filter_graph(region, info, bool(corners), blank, encoder.filter_tail())
-        args, fds = _encode_args(source, target, graph, corners, info, encoder), []
+        tail = encoder.filter_tail()
+        graph = filter_graph(region, info, bool(corners), blank, tail, segments)
+        starts = [a for s in segments for a, _ in s.ranges] if len(segments) > 1 else []
+        args, fds = _encode_args(source, target, graph, corners, info, encoder, starts), []
         if on_keyframe is not None:
             size = even_size(info.width, info.height)
             fds.append(stack.enter_context(keyframe_tap(*size, on_keyframe)))
@@ -141,18 +177,24 @@ def encode_masked(
 
 
 def _encode_args(
-    source: str, target: Path, graph: str, corners: Path | None, info: VideoInfo, encoder: Encoder
+    source: str,
+    target: Path,
+    graph: str,
+    corners: list[Path],
+    info: VideoInfo,
+    encoder: Encoder,
+    starts: Sequence[int],
 ) -> list[str]:
     """The ffmpeg arguments that mask ``source`` and encode it into ``target``."""
-    inputs = [*encoder.input_args(), "-i", source] + (
-        [] if corners is None else ["-i", str(corners)]
-    )
+    inputs = [*encoder.input_args(), "-i", source]
+    for picture in corners:
+        inputs += ["-i", str(picture)]
     return [
         *inputs, "-filter_complex", graph,
         "-map", "[out]", "-an", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
         "-fps_mode", "passthrough",
         *encoder.codec_args(),
-        "-force_key_frames", keyframe_rule(info.frames),
+        "-force_key_frames", keyframe_rule(info.frames, starts),
         "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact",
         "-progress", "pipe:1", "-f", "mp4", "-y", str(target),
     ]  # fmt: skip

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from adapters.endoscope.blanks import Range
     from adapters.endoscope.region import Region
+    from adapters.endoscope.segments import Segment
     from adapters.masking.encoders import Encoder
     from adapters.masking.verify import Verification
     from adapters.video.ocr import OcrEngine, TextBox
@@ -128,8 +129,9 @@ class OpenCVMasker:
         encoder: Encoder,
     ) -> tuple[Region, int, Verification, str]:
         from adapters.endoscope.activity import locate_endoscope
-        from adapters.endoscope.blanks import describe, find_blank_ranges
+        from adapters.endoscope.blanks import classify_finding, describe
         from adapters.endoscope.region import with_holes
+        from adapters.endoscope.segments import Segment
         from adapters.masking.encode import even_size
         from adapters.masking.inside_text import blackout_boxes, warmed_up
         from adapters.video.opencv_frames import read_info
@@ -142,11 +144,13 @@ class OpenCVMasker:
         finding = locate_endoscope(source, info)
         if finding.region is None:
             raise LevelFailure(Reason.ROI_UNCERTAIN, finding.detail)
-        region = finding.region
+        passed = classify_finding(source, finding, info.frames)
+        region, blank, segments = passed.region(finding.region), passed.blank, passed.segments
         versions["masking_profile"] = region.description
-        blank = find_blank_ranges(source, region, info.frames) if finding.full_frames else []
         if blank:
             versions["blanked_frames"] = describe(blank)
+        if segments and passed.plan is not None:
+            versions["masking_segments"] = passed.plan.describe()
         padded = even_size(info.width, info.height)
         if padded != (info.width, info.height):
             versions["geometry"] = (
@@ -154,14 +158,18 @@ class OpenCVMasker:
             )
         with warmed_up(ocr), atomic_target(target) as temp:
             job = _Job(video_id, source, temp, info, ocr, blank, encoder)
-            written, checked, lines = self._encode_and_check(job, region)
+            written, checked, lines = self._encode_and_check(job, region, segments)
             inside = f"{len(lines)} patient-like line(s) read inside the image"
             if blank:
                 inside += f"; blacked out whole, without an endoscope image: {describe(blank)}"
+            if segments:
+                inside += f"; the image changes: {len(segments)} regions, each on its frames"
             if lines:  # a banner drawn into the picture: black it out, then read again
-                region = with_holes(region, blackout_boxes(lines, *padded))
+                boxes = blackout_boxes(lines, *padded)
+                region = with_holes(region, boxes)
+                segments = tuple(Segment(with_holes(s.region, boxes), s.ranges) for s in segments)
                 versions["masking_profile"] = region.description
-                written, checked, left = self._encode_and_check(job, region)
+                written, checked, left = self._encode_and_check(job, region, segments)
                 if left:
                     raise LevelFailure(
                         Reason.TEXT_INSIDE_IMAGE,
@@ -172,9 +180,10 @@ class OpenCVMasker:
         return region, written, checked, inside
 
     def _encode_and_check(
-        self, job: _Job, region: Region
+        self, job: _Job, region: Region, segments: tuple[Segment, ...] = ()
     ) -> tuple[int, Verification, list[TextBox]]:
         """One masked encode into ``job.temp``, checked outside and read inside the image."""
+        from adapters.endoscope.segments import bounding_box
         from adapters.masking.encode import encode_masked, even_size
         from adapters.masking.inside_text import InsideReader
         from adapters.masking.verify import KeyframePeak, verify_output
@@ -186,7 +195,7 @@ class OpenCVMasker:
                 self.on_progress(job.video_id, done, info.frames)
 
         seen = KeyframePeak(*even_size(info.width, info.height))  # decoded while encoding
-        inside = InsideReader(job.ocr, region.bbox)
+        inside = InsideReader(job.ocr, bounding_box([region, *(s.region for s in segments)]))
 
         def keyframe(planes: np.ndarray) -> None:
             seen.add(planes)
@@ -194,8 +203,9 @@ class OpenCVMasker:
 
         try:
             written = encode_masked(
-                job.source, job.temp, region, info, progress, keyframe, job.blank, job.encoder
-            )
+                job.source, job.temp, region, info, progress, keyframe, job.blank, job.encoder,
+                segments,
+            )  # fmt: skip
         finally:
             read, lines = inside.result()
         if written < info.frames:
@@ -203,7 +213,7 @@ class OpenCVMasker:
                 Reason.TRUNCATED_VIDEO,
                 f"Only {written} of {info.frames} declared frames could be decoded.",
             )
-        checked = verify_output(str(job.temp), region, info, written, job.ocr, seen)
+        checked = verify_output(str(job.temp), region, info, written, job.ocr, seen, segments)
         checked = dataclasses.replace(checked, inside_keyframes=read, inside_lines=len(lines))
         return written, checked, lines
 

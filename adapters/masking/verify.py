@@ -7,18 +7,24 @@ the video and one on the last frame), during the encode from the packets it writ
 of them shows
 outside the endoscope image. Whatever is not uniformly black there is cropped, its contrast
 stretched, and read by the OCR engine: text readable outside the image, or pixels brighter
-than ``MAX_OUTSIDE_LEVEL``, fail the level with ``verification_failed``.
+than ``MAX_OUTSIDE_LEVEL``, fail the level with ``verification_failed``. When the image
+changes mid-video (segments, ``adapters.endoscope.segments``), each keyframe is checked
+outside the region of its own frame: the keyframes are decoded from the file and numbered
+from its index (``adapters.masking.mp4_index``), one peak per segment.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from adapters.endoscope.region import Region
+from adapters.endoscope.segments import Segment
 from adapters.masking.encode import even_size
+from adapters.masking.mp4_index import keyframe_numbers
 from adapters.video.ffmpeg_frames import stream_frames
 from adapters.video.ocr import OcrEngine, TextBox
 from adapters.video.opencv_frames import VideoInfo, read_info
@@ -47,11 +53,13 @@ class Verification:
     peak: int
     inside_keyframes: int = 0  # keyframes whose image was read for patient-like text
     inside_lines: int = 0  # patient-like lines read there
+    segments: int = 1  # regions, each checked on the keyframes of its own frames
 
     def summary(self) -> str:
         """What was checked, in one line for the event (no patient data)."""
+        each = f" of its segment ({self.segments} segments)" if self.segments > 1 else ""
         return (
-            f"{self.keyframes} keyframes black outside the image (peak {self.peak}, "
+            f"{self.keyframes} keyframes black outside the image{each} (peak {self.peak}, "
             f"{self.ocr_crops} area(s) read); {self.inside_keyframes} keyframe(s) read inside, "
             f"{self.inside_lines} patient-like line(s) found"
         )
@@ -113,6 +121,55 @@ class KeyframePeak:
         return seen
 
 
+def segment_peaks(
+    path: str, segments: Sequence[Segment], width: int, height: int
+) -> list[KeyframePeak]:
+    """Decode the keyframes of ``path``; per segment, the peak of those in its frames.
+
+    Raises:
+        VerificationFailed: the keyframes cannot be numbered from the file's index.
+
+    """
+    numbers = keyframe_numbers(path)
+    if numbers is None:
+        raise VerificationFailed("The output's keyframes cannot be numbered from its index.")
+    peaks = [KeyframePeak(width, height) for _ in segments]
+    decoded = 0
+    for planes in stream_frames(["-skip_frame", "nokey", "-i", path], "null", width, height,
+                                "gbrp"):  # fmt: skip
+        if decoded >= len(numbers):
+            raise VerificationFailed("The output decodes more keyframes than its index holds.")
+        owner = next((i for i, s in enumerate(segments) if s.holds(numbers[decoded])), None)
+        if owner is None:
+            raise VerificationFailed("A keyframe of the output belongs to no segment.")
+        peaks[owner].add(planes)
+        decoded += 1
+    if decoded != len(numbers):
+        raise VerificationFailed(f"{decoded} of {len(numbers)} indexed keyframes were decoded.")
+    return peaks
+
+
+def check_outside(
+    peak: np.ndarray, region: Region, width: int, height: int, ocr: OcrEngine
+) -> tuple[int, int]:
+    """Check the keyframes' ``peak`` outside ``region``; return the areas read and the level.
+
+    Raises:
+        VerificationFailed: text readable or pixels bright outside the endoscope image.
+
+    """
+    peak = peak.copy()
+    peak[outside_check_mask(region, width, height) == 0] = 0
+    crops = ink_crops(peak)
+    lines = sum(1 for crop in crops for box in ocr.find_text(crop) if is_text(box))
+    if lines:
+        raise VerificationFailed(f"OCR reads {lines} line(s) of text outside the endoscope image.")
+    level = int(peak.max())
+    if level > MAX_OUTSIDE_LEVEL:
+        raise VerificationFailed(f"Pixels outside the endoscope image reach level {level}.")
+    return len(crops), level
+
+
 def verify_output(
     output: str,
     region: Region,
@@ -120,11 +177,14 @@ def verify_output(
     frames: int,
     ocr: OcrEngine,
     seen: KeyframePeak | None = None,
+    segments: Sequence[Segment] = (),
 ) -> Verification:
     """Check the masked ``output`` of a ``info``-shaped input that had ``frames`` frames.
 
     ``seen`` holds the output's keyframes if they were decoded while encoding (from the
     packets written into ``output``); otherwise they are decoded from ``output`` here.
+    Several ``segments`` (in place of ``region``): each keyframe is checked outside the
+    region of its frame, decoded from ``output``.
 
     Raises:
         VerificationFailed: wrong geometry or frame count, text readable or pixels bright
@@ -139,17 +199,17 @@ def verify_output(
         raise VerificationFailed("The output has another frame rate.")
     if written.frames != frames:
         raise VerificationFailed(f"The output holds {written.frames} of {frames} frames.")
+    if len(segments) > 1:
+        peaks = segment_peaks(output, segments, width, height)
+        if any(p.keyframes == 0 for p in peaks):
+            raise VerificationFailed("A segment of the output has no keyframe to check.")
+        checks = [check_outside(p.peak, s.region, width, height, ocr)
+                  for p, s in zip(peaks, segments, strict=True)]  # fmt: skip
+        return Verification(sum(p.keyframes for p in peaks), sum(c for c, _ in checks),
+                            max(level for _, level in checks), segments=len(segments))  # fmt: skip
     if seen is None:
         seen = KeyframePeak.of_file(output, width, height)
     if seen.keyframes == 0:
         raise VerificationFailed("No keyframe of the output could be decoded.")
-    peak = seen.peak.copy()
-    peak[outside_check_mask(region, width, height) == 0] = 0
-    crops = ink_crops(peak)
-    lines = sum(1 for crop in crops for box in ocr.find_text(crop) if is_text(box))
-    if lines:
-        raise VerificationFailed(f"OCR reads {lines} line(s) of text outside the endoscope image.")
-    level = int(peak.max())
-    if level > MAX_OUTSIDE_LEVEL:
-        raise VerificationFailed(f"Pixels outside the endoscope image reach level {level}.")
-    return Verification(seen.keyframes, len(crops), level)
+    crops, level = check_outside(seen.peak, region, width, height, ocr)
+    return Verification(seen.keyframes, crops, level)
