@@ -24,7 +24,8 @@ import numpy as np
 from adapters.endoscope.blanks import Range
 from adapters.endoscope.region import Region
 from adapters.masking.encoders import Encoder, choose
-from adapters.masking.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
+from adapters.masking.keyframe_tap import OnKeyframe, frame_numbers, keyframe_tap, tap_args
+from adapters.masking.text_tracks import TimedBox
 from adapters.video.ffmpeg_frames import run_encoder
 from adapters.video.opencv_frames import VideoInfo
 
@@ -32,6 +33,8 @@ Progress = Callable[[int], None]
 KEYFRAMES_PER_VIDEO = 16  # the verification decodes keyframes only: spread some over the video
 MAX_KEYFRAME_GAP = 250  # libx264's own default
 MIN_KEYFRAME_GAP = 12
+# Text inside the image is read on keyframes: one shown this long cannot fall between two.
+MAX_KEYFRAME_SECONDS = 1.0
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
@@ -45,10 +48,12 @@ def filter_graph(
     corners_input: bool,
     blank: Sequence[Range] = (),
     tail: str = "",
+    boxes: Sequence[TimedBox] = (),
 ) -> str:
     """The ``-filter_complex`` graph from input 0 (and the corner picture, input 1) to [out].
 
-    Frames in ``blank`` (inclusive ranges: no endoscope image there) are blacked out whole.
+    Frames in ``blank`` (inclusive ranges: no endoscope image there) are blacked out whole;
+    each of ``boxes`` (text inside the image) over its own frames.
     """
     steps = [f"drawbox=x={x}:y={y}:w={w}:h={h}:color=black:t=fill"
              for x, y, w, h in region.outside_boxes()]  # fmt: skip
@@ -56,6 +61,9 @@ def filter_graph(
     if corners_input:
         x, y, _, _ = region.bbox
         chain += f"[boxed];[boxed][1:v]overlay=x={x}:y={y}:eof_action=repeat:format=yuv420"
+    for b in boxes:
+        chain += (f",drawbox=x={b.x}:y={b.y}:w={b.w}:h={b.h}:color=black:t=fill"
+                  f":enable='between(n,{b.first},{b.last})'")  # fmt: skip
     if blank:
         when = "+".join(f"between(n,{start},{end})" for start, end in blank)
         chain += f",drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='{when}'"
@@ -65,9 +73,17 @@ def filter_graph(
     return chain + ",format=yuv420p" + tail + "[out]"
 
 
-def keyframe_rule(frames: int) -> str:
-    """A keyframe every ``frames/16`` frames (12 to 250) and on the last frame."""
+def keyframe_gap(frames: int, fps: float | None = None) -> int:
+    """Frames between forced keyframes: ``frames/16`` (12 to 250), at most a second with ``fps``."""
     gap = min(MAX_KEYFRAME_GAP, max(MIN_KEYFRAME_GAP, frames // KEYFRAMES_PER_VIDEO))
+    if fps is not None and fps > 0:
+        gap = min(gap, max(1, int(fps * MAX_KEYFRAME_SECONDS)))
+    return gap
+
+
+def keyframe_rule(frames: int, fps: float | None = None) -> str:
+    """A keyframe every ``keyframe_gap`` frames and on the last frame."""
+    gap = keyframe_gap(frames, fps)
     return f"expr:eq(mod(n,{gap}),0)+eq(n,{max(frames - 1, 0)})"
 
 
@@ -112,11 +128,15 @@ def encode_masked(
     on_keyframe: OnKeyframe | None = None,
     blank: Sequence[Range] = (),
     encoder: Encoder | None = None,
+    boxes: Sequence[TimedBox] = (),
+    numbered: Callable[[list[int]], None] | None = None,
 ) -> int:
     """Mask and encode ``source`` into ``target`` in one ffmpeg run; return frames written.
 
     ``on_keyframe`` gets the planes of every keyframe of the encoded stream, decoded in the
-    same run (``adapters.masking.keyframe_tap``). Frames in ``blank`` come out black. An
+    same run (``adapters.masking.keyframe_tap``), at most a second apart; after the encode,
+    ``numbered`` gets their frame numbers, in the same order. Frames in ``blank`` come out
+    black, and so does each of ``boxes`` over its frames. An
     exception, ``KeyboardInterrupt`` or SIGTERM (main thread) kills ffmpeg before it
     propagates; the caller's ``atomic_target`` then removes the partial file.
 
@@ -130,13 +150,16 @@ def encode_masked(
         stack.enter_context(sigterm_raises())
         corners = None if region.rectangle else write_corners(region, folder)
         encoder = encoder or choose("libx264")
-        graph = filter_graph(region, info, bool(corners), blank, encoder.filter_tail())
+        graph = filter_graph(region, info, bool(corners), blank, encoder.filter_tail(), boxes)
         args, fds = _encode_args(source, target, graph, corners, info, encoder), []
+        times = folder / "keyframe-times.txt"
         if on_keyframe is not None:
             size = even_size(info.width, info.height)
             fds.append(stack.enter_context(keyframe_tap(*size, on_keyframe)))
-            args += tap_args(fds[-1])
+            args += tap_args(fds[-1], times if numbered is not None else None)
         frames = run_encoder(args, errors, fds, progress)
+        if numbered is not None:
+            numbered(frame_numbers(times, info.fps) if times.exists() else [])
     return frames
 
 
@@ -152,7 +175,7 @@ def _encode_args(
         "-map", "[out]", "-an", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
         "-fps_mode", "passthrough",
         *encoder.codec_args(),
-        "-force_key_frames", keyframe_rule(info.frames),
+        "-force_key_frames", keyframe_rule(info.frames, info.fps),
         "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact",
         "-progress", "pipe:1", "-f", "mp4", "-y", str(target),
     ]  # fmt: skip
