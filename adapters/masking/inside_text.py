@@ -260,22 +260,20 @@ class InsideReader:
         own = [self._finder.to_frame(c.box, (0, 0)) for c in fresh]  # bounding-box pixels
         tiles = [widen_box(box, max(8, box[3] // 2), width, height) for box in own]
         picture, places = _pack([bgr[ty : ty + th, tx : tx + tw] for tx, ty, tw, th in tiles])
-        ink = list(own)  # grows by what is read in each tile
-        read = [False] * len(tiles)
-        for line in self._ocr.find_text(picture):
-            index = (
-                _tile_of((line.x, line.y, line.w, line.h), places) if worth_masking(line) else None
-            )
-            if index is None:
-                continue
-            (tx, ty, _, _), (px, py, _, _) = tiles[index], places[index]
-            ink[index] = union(ink[index], (line.x - px + tx, line.y - py + ty, line.w, line.h))
-            read[index] = True
         x0, y0 = self._bbox[:2]
-        return [
-            _Seen(c, [(box[0] + x0, box[1] + y0, box[2], box[3])] if text else [])
-            for c, box, text in zip(fresh, ink, read, strict=True)
-        ]
+        read: list[list[Box]] = [[] for _ in tiles]
+        for line in self._ocr.find_text(picture):
+            index = _tile_of((line.x, line.y, line.w, line.h), places)
+            if index is None or not worth_masking(line):
+                continue
+            (tx, ty, tw, th), (px, py, _, _) = tiles[index], places[index]
+            # the line's box, kept inside its tile: the gaps of the packed picture are no image
+            x1, y1 = max(line.x - px, 0) + tx, max(line.y - py, 0) + ty
+            x2 = min(line.x + line.w - px, tw) + tx
+            y2 = min(line.y + line.h - py, th) + ty
+            if x2 > x1 and y2 > y1:
+                read[index].append((x1 + x0, y1 + y0, x2 - x1, y2 - y1))
+        return [_Seen(c, boxes) for c, boxes in zip(fresh, read, strict=True)]
 
     def _read_whole(self, bgr: np.ndarray) -> list[Box]:
         scale = min(1.0, READ_WIDTH / bgr.shape[1])

@@ -91,17 +91,27 @@ def _text_like(response: np.ndarray) -> bool:
     return parts - 1 >= 2 or crossings(ink) >= 3
 
 
-def _lines(glyphs: np.ndarray, response: np.ndarray) -> list[Box]:
+def _lines(glyphs: np.ndarray, response: np.ndarray, split: bool = True) -> list[Box]:
+    """The boxes of the lines ``glyphs`` form (``response``: the top-hat they come from).
+
+    A joined component too tall for a line is text touching a vessel or a bright ridge
+    between two: looked at once more without its long thin pieces (``split``).
+    """
     joined = np.asarray(cv2.dilate(glyphs.astype(np.uint8), np.ones(_JOIN, np.uint8)), np.uint8)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     boxes = []
     for label in range(1, count):
         x, y, w, h = (int(v) for v in stats[label, :4])
-        if h < MIN_LINE_PX or w < 6 or h > MAX_LINE_PX:
+        if h < MIN_LINE_PX or w < 6:
             continue
-        inked = np.where(glyphs[y : y + h, x : x + w], response[y : y + h, x : x + w], 0)
-        if _text_like(inked):  # not a lone convex blob (a specular highlight)
-            boxes.append((x, y, w, h))
+        own = glyphs[y : y + h, x : x + w] & (labels[y : y + h, x : x + w] == label)
+        if h > MAX_LINE_PX:
+            if split:
+                inner = _lines(_without_vessels(own), response[y : y + h, x : x + w], False)
+                boxes += [(x + bx, y + by, bw, bh) for bx, by, bw, bh in inner]
+            continue
+        if _text_like(np.where(own, response[y : y + h, x : x + w], 0)):
+            boxes.append((x, y, w, h))  # not a lone convex blob (a specular highlight)
     return boxes
 
 
@@ -154,7 +164,7 @@ class CandidateFinder:
         if self.scale < 1.0:  # linear, not area: as good for the candidates, 7x faster
             work = [cv2.resize(p, self.size, interpolation=cv2.INTER_LINEAR) for p in work]
         bright_hat, dark_hat = _hats(work)
-        bright = (bright_hat > INK_LEVEL) & self.looked_at  # too tall lines are dropped later
+        bright = (bright_hat > INK_LEVEL) & self.looked_at
         dark = _without_vessels((dark_hat > INK_LEVEL) & self.looked_at)
         boxes = merge_boxes(_lines(bright, bright_hat) + _lines(dark, dark_hat), MERGE_PX)
         ink = bright | dark
