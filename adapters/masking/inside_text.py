@@ -154,11 +154,17 @@ class InsideReading:
         return len(track_lines(self.found, keyframes, len(self.found))) + len(self.whole)
 
     def boxes(self, numbers: Sequence[int], frames: int, size: tuple[int, int]) -> list[TimedBox]:
-        """The boxes to black out, widened, over their frames (``numbers``: of each keyframe)."""
+        """The boxes to black out, widened, over their frames (``numbers``: of each keyframe).
+
+        Without a frame number for every keyframe read, every line spans the whole video.
+        """
         width, height = size
+        known = len(numbers) == len(self.found)
+        tracks = track_lines(self.found, numbers if known else range(len(self.found)), frames)
+        spans = [(t.first, t.last) if known else (0, frames - 1) for t in tracks]
         timed = [
-            TimedBox(*widen_box(t.box, BOX_MARGIN_PX, width, height), t.first, t.last)
-            for t in track_lines(self.found, numbers, frames)
+            TimedBox(*widen_box(t.box, BOX_MARGIN_PX, width, height), *span)
+            for t, span in zip(tracks, spans, strict=True)
         ]
         return timed + [TimedBox(*widen_box(b, BOX_MARGIN_PX, width, height), 0, frames - 1)
                         for b in self.whole]  # fmt: skip

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from adapters.endoscope.blanks import Range
     from adapters.endoscope.region import Region
     from adapters.masking.encoders import Encoder
-    from adapters.masking.inside_text import InsideReader, InsideReading
+    from adapters.masking.inside_text import InsideReader
     from adapters.masking.text_tracks import TimedBox
     from adapters.masking.verify import Verification
     from adapters.video.ocr import OcrEngine
@@ -230,7 +230,7 @@ class OpenCVMasker:
                 f"Only {written} of {info.frames} declared frames could be decoded.",
             )
         checked = verify_output(str(job.temp), region, info, written, job.ocr, seen)
-        found = _boxes(reading, numbers, written, size)
+        found = reading.boxes(numbers, written, size)
         checked = dataclasses.replace(
             checked, inside_keyframes=reading.keyframes, inside_gap=gap,
             inside_lines=len(found), inside_left=len(found) if boxes else 0,
@@ -259,12 +259,3 @@ def _inside_reader(ocr: OcrEngine, region: Region, masked: list[tuple[int, int, 
 
     x, y, w, h = region.bbox
     return InsideReader(ocr, region.mask[y : y + h, x : x + w], region.bbox, masked, keyframes // 2)
-
-
-def _boxes(
-    reading: InsideReading, numbers: list[int], frames: int, size: tuple[int, int]
-) -> list[TimedBox]:
-    """The boxes to black out; over the whole video if the keyframes could not be numbered."""
-    if len(numbers) != reading.keyframes:
-        numbers = [0] * reading.keyframes  # every line then spans the whole video
-    return reading.boxes(numbers, frames, size)
