@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from adapters.demo.synthetic import circle_layout, make_video
 from adapters.masking.masker import OpenCVMasker
+from adapters.video.ocr import TextBox
+from domain.reasons import Reason
 from tests.family_checks import score
 from tests.inside_checks import leaks_where_shown
 from tests.layouts import INSIDE_FAMILIES, make_inside_recording
@@ -70,3 +74,26 @@ def test_vessels_and_highlights_without_text_lose_nothing(tmp_path: Path) -> Non
     checked = score(recording, target, leak_frames=2)
     assert checked.lost_percent < MAX_LOST_PERCENT
     assert checked.psnr_db >= MIN_PSNR_DB
+
+
+class TextEverywhere:
+    """An OCR engine that reads a name over nearly all of every picture it is shown."""
+
+    name = "text-everywhere"
+
+    def find_text(self, image: np.ndarray) -> list[TextBox]:
+        h, w = image.shape[:2]
+        return [TextBox(2, 2, w - 4, h - 4, "Henriette Kowalczyk", 0.95)]
+
+
+def test_text_over_most_of_the_image_fails_rather_than_publishing_a_black_video(
+    tmp_path: Path,
+) -> None:
+    source = make_video(tmp_path / "v.mp4", circle_layout(320, 240), seconds=1.0, seed=22)
+    target = tmp_path / "out.mp4"
+
+    result = OpenCVMasker(ocr=TextEverywhere()).mask("video-e", str(source.path), str(target))
+
+    assert (result.succeeded, result.reason) == (False, Reason.TEXT_INSIDE_IMAGE)
+    assert "would hide" in result.detail and "Kowalczyk" not in result.detail
+    assert not target.exists()
