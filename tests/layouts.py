@@ -421,3 +421,128 @@ def image_mask_at(recording: Recording, index: int) -> np.ndarray:
     if family.zoom_from and index < round(family.zoom_at * recording.fps):
         return shape_mask(dataclasses.replace(family, image=family.zoom_from))
     return shape_mask(family)
+
+
+# Text inside the image over part of the video, and tissue with sharp details but no text:
+# a base recording above, re-encoded with the lines drawn over the frames they are shown on.
+
+
+@dataclass(frozen=True)
+class InsideLine:
+    """A line drawn inside (or across the border of) the image over some seconds."""
+
+    text: str
+    origin: tuple[int, int]  # frame pixels, top-left of the text
+    px: int = 22
+    seconds: tuple[float, float] = (0.0, 1e9)  # shown from, until (exclusive)
+    colour: tuple[int, int, int] = WHITE
+
+
+@dataclass(frozen=True)
+class InsideFamily:
+    """A base family with lines drawn inside its image (or vessels and highlights, no text)."""
+
+    name: str
+    base: Family
+    lines: tuple[InsideLine, ...] = ()
+    details: bool = False  # sharp vessels and moving specular highlights over the tissue
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Where and when a line is visible: its box (with a margin) and frames [start, end)."""
+
+    box: Box
+    start: int
+    end: int
+
+
+def vessels_and_highlights(shape: tuple[int, int], rng: np.random.Generator) -> list[np.ndarray]:
+    """Dark vessel curves (on a canvas larger than the frame) and highlight paths."""
+    h, w = shape
+    vessels = np.ones((h + 64, w + 64), np.float32)
+    for _ in range(16):
+        points = [rng.uniform((0, 0), (w + 64, h + 64))]
+        angle = rng.uniform(0, 2 * np.pi)
+        for _ in range(30):
+            angle += rng.normal(0, 0.35)
+            points.append(points[-1] + 12 * np.array([np.cos(angle), np.sin(angle)]))
+        cv2.polylines(vessels, [np.array(points, np.int32)], False, 0.55,
+                      int(rng.integers(1, 4)), cv2.LINE_AA)  # fmt: skip
+    spots = rng.uniform((0, 0, 4, 3, 0), (w, h, 20, 11, 180), (8, 5))
+    return [vessels, spots]
+
+
+def draw_details(frame: np.ndarray, details: list[np.ndarray], inside: np.ndarray,
+                  t: float) -> None:  # fmt: skip
+    vessels, spots = details
+    h, w = inside.shape
+    shift = int(32 + 30 * np.sin(2 * np.pi * t / 1.3)), int(32 + 30 * np.cos(2 * np.pi * t / 1.7))
+    gain = vessels[shift[1] : shift[1] + h, shift[0] : shift[0] + w]
+    shaded = frame * np.where(inside > 0, gain, 1.0)[..., None]
+    for k, (x, y, ax, ay, angle) in enumerate(spots):
+        centre = (int(x + 40 * np.sin(3 * t + k)), int(y + 30 * np.cos(2 * t + k)))
+        cv2.ellipse(shaded, centre, (int(ax), int(ay)), float(angle), 0, 360, (250, 250, 250),
+                    -1, cv2.LINE_AA)  # fmt: skip
+    frame[:] = np.where(inside[..., None] > 0, np.clip(shaded, 0, 255), frame).astype(np.uint8)
+
+
+def make_inside_recording(
+    path: Path, family: InsideFamily, fps: float = 25.0, seed: int = 0
+) -> tuple[Recording, tuple[Shown, ...]]:
+    """Write ``family`` (its base, then the lines drawn in) and return the ground truth.
+
+    The recording's ``inside_text`` holds every line's box (the judged area leaves them out);
+    ``Shown`` says on which frames each line can be read.
+    """
+    base = make_recording(path.with_name(f"{path.stem}-base{path.suffix}"), family.base, fps, seed)
+    f = family.base
+    shown = tuple(
+        Shown(text_box(line.text, line.origin, line.px),
+              round(line.seconds[0] * fps), min(round(line.seconds[1] * fps), base.frames))
+        for line in family.lines
+    )  # fmt: skip
+    details = vessels_and_highlights((f.height, f.width), np.random.default_rng(seed + 7))
+    args = [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
+            "-s", f"{f.width}x{f.height}", "-r", str(fps), "-i", "-", "-c:v", "libx264",
+            "-crf", "16", "-preset", "veryfast", "-pix_fmt", "yuv420p", str(path)]  # fmt: skip
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    capture = cv2.VideoCapture(str(base.path))
+    for index in range(base.frames):
+        ok, frame = capture.read()
+        if not ok:
+            break
+        if family.details:
+            draw_details(frame, details, base.image_mask, index / fps)
+        visible = [line for line, s in zip(family.lines, shown, strict=True)
+                   if s.start <= index < s.end]  # fmt: skip
+        for line in visible:
+            _draw(frame, [(line.text, (*line.origin, 0, 0), line.colour)], line.px)
+        proc.stdin.write(frame.tobytes())
+    capture.release()
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise RuntimeError(f"ffmpeg could not write the {family.name} recording")
+    boxes = tuple(s.box for s in shown)
+    return dataclasses.replace(base, path=path, inside_text=boxes), shown
+
+
+_RECT_540 = Family("rect_540", 960, 540, "rect", (200, 0, 560, 540), (8,), text_px=14,
+                   seconds=2.4)  # fmt: skip
+_CIRCLE_540 = Family("circle_540", 960, 540, "circle", (230, 20, 500, 500), (8,), text_px=14,
+                     vignette=0.4, seconds=2.0)  # fmt: skip
+INSIDE_FAMILIES: dict[str, InsideFamily] = {f.name: f for f in (
+    InsideFamily("banner_for_a_second", _RECT_540, (
+        InsideLine(NAME, (260, 60), seconds=(1.0, 2.0)),
+        InsideLine(BIRTH, (560, 60), seconds=(1.0, 2.0)))),
+    InsideFamily("name_without_comma", _CIRCLE_540, (
+        InsideLine("Henriette Kowalczyk", (360, 140)),
+        InsideLine("KOWALCZYK HENRIETTE", (330, 400), px=18))),
+    InsideFamily("straddling_the_border", _RECT_540, (
+        InsideLine(NAME, (60, 250)),
+        InsideLine(EXAM, (640, 420)))),
+    InsideFamily("small_text_inside", _CIRCLE_540, (
+        InsideLine(f"{NAME}  {BIRTH}", (330, 300), px=12, colour=YELLOW),), details=True),
+    InsideFamily("vascular_no_text", _CIRCLE_540, (), details=True),
+)}  # fmt: skip

@@ -25,7 +25,8 @@ from adapters.endoscope.blanks import Range
 from adapters.endoscope.region import Region
 from adapters.endoscope.segments import Segment
 from adapters.masking.encoders import Encoder, choose
-from adapters.masking.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
+from adapters.masking.keyframe_tap import OnKeyframe, frame_numbers, keyframe_tap, tap_args
+from adapters.masking.text_tracks import TimedBox
 from adapters.video.ffmpeg_frames import run_encoder
 from adapters.video.opencv_frames import VideoInfo
 
@@ -33,6 +34,8 @@ Progress = Callable[[int], None]
 KEYFRAMES_PER_VIDEO = 16  # the verification decodes keyframes only: spread some over the video
 MAX_KEYFRAME_GAP = 250  # libx264's own default
 MIN_KEYFRAME_GAP = 12
+# Text inside the image is read on keyframes: one shown this long cannot fall between two.
+MAX_KEYFRAME_SECONDS = 1.0
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
@@ -47,13 +50,15 @@ def filter_graph(
     blank: Sequence[Range] = (),
     tail: str = "",
     segments: Sequence[Segment] = (),
+    boxes: Sequence[TimedBox] = (),
 ) -> str:
     """The ``-filter_complex`` graph from input 0 (and the corner picture, input 1) to [out].
 
-    Frames in ``blank`` (inclusive ranges: no endoscope image there) are blacked out whole.
-    Several ``segments`` (the image changes mid-video) replace ``region``: each region masks
-    only its own frames (``enable``), and the corner pictures of the non-rectangular ones
-    are inputs 1, 2, ... in their order.
+    Frames in ``blank`` (inclusive ranges: no endoscope image there) are blacked out whole;
+    each of ``boxes`` (text inside the image) over its own frames. Several ``segments`` (the
+    image changes mid-video) replace ``region``: each region masks only its own frames
+    (``enable``), and the corner pictures of the non-rectangular ones are inputs 1, 2, ...
+    in their order.
     """
     if len(segments) > 1:
         corners = iter(range(1, len(segments) + 1))
@@ -64,6 +69,9 @@ def filter_graph(
         )  # fmt: skip
     else:
         chain = "[0:v]" + _mask_steps(region, 1 if corners_input else None, "", "boxed")
+    for b in boxes:
+        chain += (f",drawbox=x={b.x}:y={b.y}:w={b.w}:h={b.h}:color=black:t=fill"
+                  f":enable='between(n,{b.first},{b.last})'")  # fmt: skip
     if blank:
         chain += f",drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='{when(blank)}'"
     width, height = even_size(info.width, info.height)
@@ -90,13 +98,21 @@ def _mask_steps(region: Region, corners: int | None, enabled: str, label: str) -
     return chain
 
 
-def keyframe_rule(frames: int, starts: Sequence[int] = ()) -> str:
-    """A keyframe every ``frames/16`` frames (12 to 250), on the last frame and on ``starts``.
+def keyframe_gap(frames: int, fps: float | None = None) -> int:
+    """Frames between forced keyframes: ``frames/16`` (12 to 250), at most a second with ``fps``."""
+    gap = min(MAX_KEYFRAME_GAP, max(MIN_KEYFRAME_GAP, frames // KEYFRAMES_PER_VIDEO))
+    if fps is not None and fps > 0:
+        gap = min(gap, max(1, int(fps * MAX_KEYFRAME_SECONDS)))
+    return gap
+
+
+def keyframe_rule(frames: int, fps: float | None = None, starts: Sequence[int] = ()) -> str:
+    """A keyframe every ``keyframe_gap`` frames, on the last frame and on ``starts``.
 
     ``starts``: the first frame of each stretch a segment's region masks, so that each is
     checked on a keyframe of its own.
     """
-    gap = min(MAX_KEYFRAME_GAP, max(MIN_KEYFRAME_GAP, frames // KEYFRAMES_PER_VIDEO))
+    gap = keyframe_gap(frames, fps)
     extra = "".join(f"+eq(n,{start})" for start in sorted(set(starts)) if start > 0)
     return f"expr:eq(mod(n,{gap}),0)+eq(n,{max(frames - 1, 0)}){extra}"
 
@@ -143,12 +159,16 @@ def encode_masked(
     blank: Sequence[Range] = (),
     encoder: Encoder | None = None,
     segments: Sequence[Segment] = (),
+    boxes: Sequence[TimedBox] = (),
+    numbered: Callable[[list[int]], None] | None = None,
 ) -> int:
     """Mask and encode ``source`` into ``target`` in one ffmpeg run; return frames written.
 
     ``on_keyframe`` gets the planes of every keyframe of the encoded stream, decoded in the
-    same run (``adapters.masking.keyframe_tap``). Frames in ``blank`` come out black. Several
-    ``segments`` mask each its own frames, in place of ``region``. An
+    same run (``adapters.masking.keyframe_tap``), at most a second apart; after the encode,
+    ``numbered`` gets their frame numbers, in the same order. Frames in ``blank`` come out
+    black, and so does each of ``boxes`` over its frames. Several ``segments`` mask each its
+    own frames, in place of ``region``. An
     exception, ``KeyboardInterrupt`` or SIGTERM (main thread) kills ffmpeg before it
     propagates; the caller's ``atomic_target`` then removes the partial file.
 
@@ -165,14 +185,17 @@ def encode_masked(
                    for i, r in enumerate(shapes) if not r.rectangle]  # fmt: skip
         encoder = encoder or choose("libx264")
         tail = encoder.filter_tail()
-        graph = filter_graph(region, info, bool(corners), blank, tail, segments)
+        graph = filter_graph(region, info, bool(corners), blank, tail, segments, boxes)
         starts = [a for s in segments for a, _ in s.ranges] if len(segments) > 1 else []
         args, fds = _encode_args(source, target, graph, corners, info, encoder, starts), []
+        times = folder / "keyframe-times.txt"
         if on_keyframe is not None:
             size = even_size(info.width, info.height)
             fds.append(stack.enter_context(keyframe_tap(*size, on_keyframe)))
-            args += tap_args(fds[-1])
+            args += tap_args(fds[-1], times if numbered is not None else None)
         frames = run_encoder(args, errors, fds, progress)
+        if numbered is not None:
+            numbered(frame_numbers(times, info.fps) if times.exists() else [])
     return frames
 
 
@@ -194,7 +217,7 @@ def _encode_args(
         "-map", "[out]", "-an", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
         "-fps_mode", "passthrough",
         *encoder.codec_args(),
-        "-force_key_frames", keyframe_rule(info.frames, starts),
+        "-force_key_frames", keyframe_rule(info.frames, info.fps, starts),
         "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact",
         "-progress", "pipe:1", "-f", "mp4", "-y", str(target),
     ]  # fmt: skip

@@ -1,42 +1,90 @@
-"""Patient-like text inside the endoscope image: read on the output's keyframes, beside the encode.
+"""Text inside the endoscope image: read on every keyframe of the output, beside the encode.
 
 Masking outside the image cannot hide a banner a recorder draws *into* the picture (name,
-birth date, exam date). A few of the keyframes the encoder writes (``adapters.masking.
-keyframe_tap``) are copied, and an OCR worker thread reads the image's bounding box on them
-(shrunk to ``READ_WIDTH``) while the encode goes on: no second decode. Lines that look like
-patient data (a date, a time, a long number, a capitalised name with a comma) are returned
-as boxes in frame coordinates, to be masked in a second encode or to fail the level with
-``text_inside_image``.
+birth date, exam date), nor a name shown there for a second. Every keyframe the encoder
+writes (at most a second apart, ``adapters.masking.keyframe_tap``) goes to a worker thread
+while the encode goes on: no second decode. A cheap look (``text_candidates``) marks the
+places that may hold text; only those the previous keyframe did not show unchanged are cut
+out, packed side by side into one small picture and read by the OCR (detector and
+recognizer at their own scale). One keyframe is also read whole, in case the look missed
+text of an unusual kind. What a data steward wants out of the image: every line read with
+some confidence that has three letters or digits (an endoscope image holds no legitimate
+text but the processor's own overlays, which are harmless to black out), and patient-like
+lines (dates, times, ids, names, labels) even when read less surely.
 """
 
 from __future__ import annotations
 
 import contextlib
+import queue
 import re
 import threading
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
 
-from adapters.video.ocr import OcrEngine, TextBox
+from adapters.masking.text_candidates import Candidate, CandidateFinder, same_ink
+from adapters.masking.text_tracks import BOX_MARGIN_PX, TimedBox, overlaps, track_lines, union
+from adapters.masking.text_tracks import widen as widen_box
+from adapters.video.ocr import ENGINE, OcrEngine, OcrUnavailable, RapidOcr, TextBox, _box
 
-READ_KEYFRAMES = (0, 8)  # which keyframes are read (16 are spread over a video)
-READ_WIDTH = 960  # the image is shrunk to this width before reading: text stays >= ~8 px
-MIN_CONFIDENCE = 0.6
-BOX_MARGIN_PX = 12  # masked around a line found: OCR boxes hug the letters
+READ_WIDTH = 960  # the image read whole is shrunk to this width: text stays >= ~8 px
+MIN_CONFIDENCE = 0.6  # a line with MIN_CHARACTERS letters or digits read this surely goes
+PATIENT_CONFIDENCE = 0.5  # a patient-like line goes even when read this surely
+MIN_CHARACTERS = 3
+_TILE_GAP = 16  # black pixels between the crops packed into one picture
+_QUEUE = 4  # keyframes waiting for the worker: the tap (and so ffmpeg) waits beyond that
 _DATE = re.compile(r"\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4}")
 _TIME = re.compile(r"\d{1,2}\s*:\s*\d{2}")
 _NUMBER = re.compile(r"\d{5,}")
 _NAME = re.compile(r"[A-ZÄÖÜ][a-zäöüß]{2,}\s*,\s*[A-ZÄÖÜ][a-zäöüß]{2,}")
-_LABEL = re.compile(r"(name|geb|dob|birth|patient|id)\b", re.IGNORECASE)
+_NAME_PAIR = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+\s+[A-ZÄÖÜ][a-zäöüß]{2,}\b")
+_CAPS_PAIR = re.compile(r"\b[A-ZÄÖÜ]{2,}[\s,]+[A-ZÄÖÜ]{2,}\b")
+_LABEL = re.compile(r"\b(name|vorname|nachname|pat|patient|geb|dob|birth|born|id)\b", re.I)
 
 Box = tuple[int, int, int, int]
 
 
+class CropOcr(RapidOcr):
+    """``OcrEngine``: RapidOCR that reads small pictures at their own scale, no angle step.
+
+    RapidOCR's detector scales every picture so its *shorter* side is 736 px, which makes a
+    crop of a few lines cost more than a whole frame; burned-in text is upright.
+    """
+
+    _crop_engine: Any = None
+
+    def __init__(self) -> None:
+        super().__init__()  # raises OcrUnavailable when the package is missing
+        self.name += " (det at own scale, no angle classifier)"
+
+    @classmethod
+    def _load_crop(cls) -> Any:
+        with cls._lock:
+            if cls._crop_engine is None:
+                try:
+                    from rapidocr_onnxruntime import RapidOCR
+                except ImportError as err:
+                    raise OcrUnavailable(f"{ENGINE} cannot be imported") from err
+                cls._crop_engine = RapidOCR(
+                    det_limit_type="max", det_limit_side_len=1280, use_cls=False
+                )
+            return cls._crop_engine
+
+    def find_text(self, image: np.ndarray) -> list[TextBox]:
+        """Every line of text on ``image``; an empty image gives an empty list."""
+        if image.size == 0:
+            return []
+        found, _ = self._load_crop()(image)
+        return [_box(points, text, score) for points, text, score in found or []]
+
+
 @contextlib.contextmanager
-def warmed_up(ocr: OcrEngine) -> Iterator[None]:
+def warmed_up(*engines: OcrEngine) -> Iterator[None]:
     """Load the OCR models in a thread while the block runs (the encode); join it after.
 
     RapidOCR loads its models on the first call (~1.5 s); the first keyframe read then
@@ -45,8 +93,9 @@ def warmed_up(ocr: OcrEngine) -> Iterator[None]:
     """
 
     def load() -> None:
-        with contextlib.suppress(Exception):  # a missing engine is reported by the real read
-            ocr.find_text(np.zeros((32, 32, 3), np.uint8))
+        for ocr in engines:
+            with contextlib.suppress(Exception):  # a missing engine is reported by the read
+                ocr.find_text(np.zeros((32, 32, 3), np.uint8))
 
     loader = threading.Thread(target=load, name="ocr-warm-up")
     loader.start()
@@ -58,65 +107,215 @@ def warmed_up(ocr: OcrEngine) -> Iterator[None]:
 
 def patient_like(text: str) -> bool:
     """Whether a line read looks like patient data (never for lone words like a brand)."""
-    patterns = (_DATE, _TIME, _NUMBER, _NAME, _LABEL)
+    patterns = (_DATE, _TIME, _NUMBER, _NAME, _NAME_PAIR, _CAPS_PAIR, _LABEL)
     return any(pattern.search(text) for pattern in patterns)
 
 
+def worth_masking(line: TextBox) -> bool:
+    """Whether a line read inside the image is blacked out (see the module's docstring)."""
+    if line.confidence >= PATIENT_CONFIDENCE and patient_like(line.text):
+        return True
+    characters = sum(c.isalnum() for c in line.text)
+    return line.confidence >= MIN_CONFIDENCE and characters >= MIN_CHARACTERS
+
+
+def blackout_boxes(lines: Sequence[TextBox], width: int, height: int) -> list[Box]:
+    """The boxes to black out over the lines found, widened by ``BOX_MARGIN_PX``."""
+    return [widen_box((t.x, t.y, t.w, t.h), BOX_MARGIN_PX, width, height) for t in lines]
+
+
+@dataclass
+class KeyframeCost:
+    """What reading one keyframe took (for the benchmark)."""
+
+    candidates: int
+    read: int  # candidates cut out and read (the others were unchanged)
+    seconds: float  # CPU time of the worker thread
+    whole: bool = False  # read whole too
+
+
+@dataclass
+class InsideReading:
+    """What the reader found on the keyframes it was given, in their order."""
+
+    found: list[list[Box]] = field(default_factory=list)  # per keyframe, frame pixels
+    whole: list[Box] = field(default_factory=list)  # lines no candidate followed
+    costs: list[KeyframeCost] = field(default_factory=list)
+
+    @property
+    def keyframes(self) -> int:
+        """How many keyframes were read."""
+        return len(self.found)
+
+    @property
+    def lines(self) -> int:
+        """How many lines to black out were read (one followed over keyframes counts once)."""
+        keyframes = range(len(self.found))
+        return len(track_lines(self.found, keyframes, len(self.found))) + len(self.whole)
+
+    def boxes(self, numbers: Sequence[int], frames: int, size: tuple[int, int]) -> list[TimedBox]:
+        """The boxes to black out, widened, over their frames (``numbers``: of each keyframe).
+
+        Without a frame number for every keyframe read, every line spans the whole video.
+        """
+        width, height = size
+        known = len(numbers) == len(self.found)
+        tracks = track_lines(self.found, numbers if known else range(len(self.found)), frames)
+        spans = [(t.first, t.last) if known else (0, frames - 1) for t in tracks]
+        timed = [
+            TimedBox(*widen_box(t.box, BOX_MARGIN_PX, width, height), *span)
+            for t, span in zip(tracks, spans, strict=True)
+        ]
+        return timed + [TimedBox(*widen_box(b, BOX_MARGIN_PX, width, height), 0, frames - 1)
+                        for b in self.whole]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Seen:
+    candidate: Candidate
+    lines: list[Box]  # what it was read as (frame pixels); empty: no text worth masking
+
+
 class InsideReader:
-    """Reads the image's bounding box on chosen keyframes in a worker thread.
+    """Reads the endoscope image on every keyframe given to it, in a worker thread.
 
     Args:
-        ocr: the engine that reads.
-        bbox: ``(x, y, w, h)`` of the endoscope image in the frame.
+        ocr: the engine that reads (``CropOcr`` in production).
+        inside: uint8 mask of the image inside its bounding box (255 inside).
+        bbox: ``(x, y, w, h)`` of the image in the frame.
+        masked: boxes (frame pixels) already blacked out: their edges are not text.
+        whole_at: which keyframe is also read whole.
 
     """
 
-    def __init__(self, ocr: OcrEngine, bbox: Box) -> None:
-        self._ocr, self._bbox = ocr, bbox
-        self._seen = 0
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inside-text")
-        self._reads: list[Future[list[TextBox]]] = []
+    def __init__(
+        self,
+        ocr: OcrEngine,
+        inside: np.ndarray,
+        bbox: Box,
+        masked: Sequence[Box] = (),
+        whole_at: int = 0,
+    ) -> None:
+        self._ocr, self._bbox, self._whole_at = ocr, bbox, whole_at
+        x, y = bbox[:2]
+        self._finder = CandidateFinder(
+            inside, [(bx - x, by - y, bw, bh) for bx, by, bw, bh in masked]
+        )
+        self._reading = InsideReading()
+        self._previous: list[_Seen] = []
+        self._queue: queue.Queue[np.ndarray | None] = queue.Queue(_QUEUE)
+        self._failure: BaseException | None = None
+        self._worker = threading.Thread(target=self._work, name="inside-text", daemon=True)
+        self._worker.start()
 
     def add(self, planes: np.ndarray) -> None:
-        """Take one keyframe (``3 x H x W`` G, B, R planes); copy it if it is to be read."""
-        if self._seen in READ_KEYFRAMES:
-            x, y, w, h = self._bbox
-            g, b, r = (plane[y : y + h, x : x + w] for plane in planes)
-            self._reads.append(self._pool.submit(self._read, cv2.merge([b, g, r])))
-        self._seen += 1
+        """Take one keyframe (``3 x H x W`` G, B, R planes); waits while the worker is behind."""
+        self._queue.put(planes)
 
-    def _read(self, image: np.ndarray) -> list[TextBox]:
-        scale = min(1.0, READ_WIDTH / image.shape[1])
-        small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    def result(self) -> InsideReading:
+        """Wait for the reads; raise what the worker failed with."""
+        self._queue.put(None)
+        self._worker.join()
+        if self._failure is not None:
+            raise self._failure
+        return self._reading
+
+    def _work(self) -> None:
+        while (planes := self._queue.get()) is not None:
+            if self._failure is None:  # after a failure, only drain so the tap never waits
+                try:
+                    self._read(planes)
+                except BaseException as failure:  # handed to the thread calling result()
+                    self._failure = failure
+
+    def _read(self, planes: np.ndarray) -> None:
+        start = time.thread_time()
+        index = len(self._reading.found)
+        x, y, w, h = self._bbox
+        crop = [plane[y : y + h, x : x + w] for plane in planes]
+        candidates = self._finder.find(crop)
+        seen, fresh = [], []
+        for candidate in candidates:
+            before = next((s for s in self._previous if same_ink(s.candidate, candidate)), None)
+            if before is not None:
+                seen.append(_Seen(candidate, before.lines))
+            else:
+                fresh.append(candidate)
+        bgr = cv2.merge([crop[1], crop[0], crop[2]])
+        seen += self._read_candidates(bgr, fresh)
+        found = [line for s in seen for line in s.lines]
+        whole = index == self._whole_at
+        if whole:  # in case the look missed text: follow it if a candidate covers it
+            for line in self._read_whole(bgr):
+                if any(union(f, line) == f for f in found):
+                    continue  # already blacked out with a candidate
+                if any(overlaps(f, line) for f in found):
+                    found.append(line)
+                else:
+                    self._reading.whole.append(line)
+        self._previous = seen
+        self._reading.found.append(found)
+        cost = KeyframeCost(len(candidates), len(fresh), time.thread_time() - start, whole)
+        self._reading.costs.append(cost)
+
+    def _read_candidates(self, bgr: np.ndarray, fresh: list[Candidate]) -> list[_Seen]:
+        """Cut ``fresh`` out, pack them into one picture, read it; frame pixels back."""
+        if not fresh:
+            return []
+        height, width = bgr.shape[:2]
+        own = [self._finder.to_frame(c.box, (0, 0)) for c in fresh]  # bounding-box pixels
+        tiles = [widen_box(box, max(8, box[3] // 2), width, height) for box in own]
+        picture, places = _pack([bgr[ty : ty + th, tx : tx + tw] for tx, ty, tw, th in tiles])
+        x0, y0 = self._bbox[:2]
+        read: list[list[Box]] = [[] for _ in tiles]
+        for line in self._ocr.find_text(picture):
+            index = _tile_of((line.x, line.y, line.w, line.h), places)
+            if index is None or not worth_masking(line):
+                continue
+            (tx, ty, tw, th), (px, py, _, _) = tiles[index], places[index]
+            # the line's box, kept inside its tile: the gaps of the packed picture are no image
+            x1, y1 = max(line.x - px, 0) + tx, max(line.y - py, 0) + ty
+            x2 = min(line.x + line.w - px, tw) + tx
+            y2 = min(line.y + line.h - py, th) + ty
+            if x2 > x1 and y2 > y1:
+                read[index].append((x1 + x0, y1 + y0, x2 - x1, y2 - y1))
+        return [_Seen(c, boxes) for c, boxes in zip(fresh, read, strict=True)]
+
+    def _read_whole(self, bgr: np.ndarray) -> list[Box]:
+        scale = min(1.0, READ_WIDTH / bgr.shape[1])
+        small = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         x0, y0 = self._bbox[:2]
         return [
-            TextBox(
-                x0 + int(t.x / scale),
-                y0 + int(t.y / scale),
-                int(t.w / scale) + 1,
-                int(t.h / scale) + 1,
-                t.text,
-                t.confidence,
-            )
+            (x0 + int(t.x / scale), y0 + int(t.y / scale), int(t.w / scale) + 1,
+             int(t.h / scale) + 1)
             for t in self._ocr.find_text(small)
-            if t.confidence >= MIN_CONFIDENCE
-        ]
-
-    def result(self) -> tuple[int, list[TextBox]]:
-        """Wait for the reads: how many keyframes were read, and the patient-like lines."""
-        try:
-            lines = [line for read in self._reads for line in read.result()]
-        finally:
-            self._pool.shutdown(wait=True)
-        return len(self._reads), [line for line in lines if patient_like(line.text)]
+            if worth_masking(t)
+        ]  # fmt: skip
 
 
-def blackout_boxes(lines: list[TextBox], width: int, height: int) -> list[Box]:
-    """The boxes to black out over the lines found, widened by ``BOX_MARGIN_PX``."""
-    boxes = []
-    for line in lines:
-        x0, y0 = max(line.x - BOX_MARGIN_PX, 0), max(line.y - BOX_MARGIN_PX, 0)
-        x1 = min(line.x + line.w + BOX_MARGIN_PX, width)
-        y1 = min(line.y + line.h + BOX_MARGIN_PX, height)
-        boxes.append((x0, y0, x1 - x0, y1 - y0))
-    return boxes
+def _pack(tiles: list[np.ndarray]) -> tuple[np.ndarray, list[Box]]:
+    """Lay ``tiles`` out in rows on one black picture; return it and where each went."""
+    width = max(640, max(t.shape[1] for t in tiles) + 2 * _TILE_GAP)
+    places: list[Box] = []
+    x, y, row = _TILE_GAP, _TILE_GAP, 0
+    for tile in tiles:
+        h, w = tile.shape[:2]
+        if x + w + _TILE_GAP > width:
+            x, y, row = _TILE_GAP, y + row + _TILE_GAP, 0
+        places.append((x, y, w, h))
+        x, row = x + w + _TILE_GAP, max(row, h)
+    picture = np.zeros((y + row + _TILE_GAP, width, 3), np.uint8)
+    for tile, (px, py, w, h) in zip(tiles, places, strict=True):
+        picture[py : py + h, px : px + w] = tile
+    return picture, places
+
+
+def _tile_of(box: Box, places: list[Box]) -> int | None:
+    """The tile ``box`` (a line read on the packed picture) overlaps most, if any."""
+    best, best_area = None, 0
+    for index, (px, py, pw, ph) in enumerate(places):
+        w = min(box[0] + box[2], px + pw) - max(box[0], px)
+        h = min(box[1] + box[3], py + ph) - max(box[1], py)
+        if w > 0 and h > 0 and w * h > best_area:
+            best, best_area = index, w * h
+    return best

@@ -4,10 +4,11 @@ Deterministic and model-free: find the endoscope image (a processor profile matc
 geometry, else the region that keeps changing, on small grey samples), mask and encode in
 one ffmpeg pass (``adapters.masking.encode``) that also decodes the keyframes it wrote, then
 check the output with OCR before it becomes visible (``adapters.masking.verify``): outside the
-image, and inside it for patient-like text (``adapters.masking.inside_text``, read beside the
-encode). Text found inside is blacked out by a second encode with those boxes cut out of the
-image; if it is still read there, the level fails with ``text_inside_image``. Memory does not
-grow with the video's length.
+image, and inside it for text on every keyframe (``adapters.masking.inside_text``, read beside
+the encode). Text found inside is blacked out by a second encode, each line's box over the
+frames where it is visible (``adapters.masking.text_tracks``); if text is still read there, or
+the boxes would black out too much of the image, the level fails with ``text_inside_image``.
+Memory does not grow with the video's length.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ if TYPE_CHECKING:
     from adapters.endoscope.region import Region
     from adapters.endoscope.segments import Segment
     from adapters.masking.encoders import Encoder
+    from adapters.masking.inside_text import InsideReader
+    from adapters.masking.text_tracks import TimedBox
     from adapters.masking.verify import Verification
-    from adapters.video.ocr import OcrEngine, TextBox
+    from adapters.video.ocr import OcrEngine
     from adapters.video.opencv_frames import VideoInfo
 
 log = logging.getLogger(__name__)
@@ -43,8 +46,9 @@ class OpenCVMasker:
 
     Args:
         on_progress: called with ``(video_id, frames_done, frames_total)`` while encoding.
-        ocr: the engine that reads the output's outside area (default RapidOCR, loaded
-            only when something outside is not black).
+        ocr: the engine that reads the output, outside and inside the image (default
+            RapidOCR outside, loaded only when something there is not black, and
+            ``inside_text.CropOcr`` inside).
         encoder: ``ENDOVEIL_ENCODER``: ``libx264``, ``auto`` or a hardware encoder (probed
             once per process, libx264 when no device answers; see ``adapters.masking.encoders``).
 
@@ -75,6 +79,7 @@ class OpenCVMasker:
         import cv2
 
         from adapters.masking.encoders import choose
+        from adapters.masking.inside_text import CropOcr
         from adapters.masking.verify import VerificationFailed
         from adapters.video.ffmpeg import EncoderError, ffmpeg_version
         from adapters.video.ocr import OcrUnavailable, RapidOcr
@@ -88,7 +93,7 @@ class OpenCVMasker:
             ocr = self._ocr or RapidOcr()
             versions["verification_ocr"] = ocr.name
             region, frames, checked, inside = self._mask(
-                video_id, source, Path(target), ocr, versions, encoder
+                video_id, source, Path(target), (ocr, self._ocr or CropOcr()), versions, encoder
             )
         except LevelFailure as failure:
             reason, detail = failure.reason, failure.detail
@@ -124,16 +129,16 @@ class OpenCVMasker:
         video_id: str,
         source: str,
         target: Path,
-        ocr: OcrEngine,
+        ocr: tuple[OcrEngine, OcrEngine],
         versions: dict[str, str],
         encoder: Encoder,
     ) -> tuple[Region, int, Verification, str]:
         from adapters.endoscope.activity import locate_endoscope
         from adapters.endoscope.blanks import classify_finding, describe
-        from adapters.endoscope.region import with_holes
-        from adapters.endoscope.segments import Segment
         from adapters.masking.encode import even_size
-        from adapters.masking.inside_text import blackout_boxes, warmed_up
+        from adapters.masking.inside_text import warmed_up
+        from adapters.masking.text_tracks import MAX_COVER, frames_text, largest_cover
+        from adapters.masking.text_tracks import describe as describe_boxes
         from adapters.video.opencv_frames import read_info
 
         info = read_info(source)
@@ -156,46 +161,63 @@ class OpenCVMasker:
             versions["geometry"] = (
                 f"pad {info.width}x{info.height} to {padded[0]}x{padded[1]} (yuv420p)"
             )
-        with warmed_up(ocr), atomic_target(target) as temp:
-            job = _Job(video_id, source, temp, info, ocr, blank, encoder)
-            written, checked, lines = self._encode_and_check(job, region, segments)
-            inside = f"{len(lines)} patient-like line(s) read inside the image"
+        with warmed_up(*ocr), atomic_target(target) as temp:
+            job = _Job(video_id, source, temp, info, ocr[0], ocr[1], blank, encoder, segments)
+            written, checked, boxes = self._encode_and_check(job, region, [])
+            found = checked.inside_lines
+            inside = f"{found} line(s) of text read inside the image"
+            if boxes:  # text drawn into the picture: black it out where shown, read again
+                cover, frame = largest_cover(boxes, region.mask)
+                if cover > MAX_COVER:
+                    raise LevelFailure(
+                        Reason.TEXT_INSIDE_IMAGE,
+                        f"Blacking out the text read inside the endoscope image would hide "
+                        f"{cover:.0%} of the image on frame {frame} (more than "
+                        f"{MAX_COVER:.0%}): the video is not worth publishing so.",
+                    )
+                versions["masking_profile"] = (
+                    f"{region.description} minus {len(boxes)} text box(es)"
+                )
+                written, checked, left = self._encode_and_check(job, region, boxes)
+                if left:
+                    raise LevelFailure(
+                        Reason.TEXT_INSIDE_IMAGE,
+                        f"{checked.inside_lines} line(s) of text stay readable inside the "
+                        "endoscope image after masking them.",
+                    )
+                checked = dataclasses.replace(
+                    checked, inside_lines=found, inside_masked=describe_boxes(boxes)
+                )
+                inside += (f", {len(boxes)} box(es) blacked out inside the image over frames "
+                           f"{frames_text(boxes)}")  # fmt: skip
             if blank:
                 inside += f"; blacked out whole, without an endoscope image: {describe(blank)}"
             if segments:
                 inside += f"; the image changes: {len(segments)} regions, each on its frames"
-            if lines:  # a banner drawn into the picture: black it out, then read again
-                boxes = blackout_boxes(lines, *padded)
-                region = with_holes(region, boxes)
-                segments = tuple(Segment(with_holes(s.region, boxes), s.ranges) for s in segments)
-                versions["masking_profile"] = region.description
-                written, checked, left = self._encode_and_check(job, region, segments)
-                if left:
-                    raise LevelFailure(
-                        Reason.TEXT_INSIDE_IMAGE,
-                        f"{len(left)} line(s) of patient-like text stay readable inside the "
-                        "endoscope image after masking them.",
-                    )
-                inside += f", {len(lines)} box(es) blacked out inside the image"
         return region, written, checked, inside
 
     def _encode_and_check(
-        self, job: _Job, region: Region, segments: tuple[Segment, ...] = ()
-    ) -> tuple[int, Verification, list[TextBox]]:
-        """One masked encode into ``job.temp``, checked outside and read inside the image."""
-        from adapters.endoscope.segments import bounding_box
-        from adapters.masking.encode import encode_masked, even_size
-        from adapters.masking.inside_text import InsideReader
+        self, job: _Job, region: Region, boxes: list[TimedBox]
+    ) -> tuple[int, Verification, list[TimedBox]]:
+        """One masked encode into ``job.temp``, checked outside and read inside the image.
+
+        ``boxes`` are blacked out over their frames; returned are the boxes text was read in.
+        """
+        from adapters.masking.encode import encode_masked, even_size, keyframe_gap
         from adapters.masking.verify import KeyframePeak, verify_output
 
         info = job.info
+        size = even_size(info.width, info.height)
 
         def progress(done: int) -> None:
             if self.on_progress is not None:
                 self.on_progress(job.video_id, done, info.frames)
 
-        seen = KeyframePeak(*even_size(info.width, info.height))  # decoded while encoding
-        inside = InsideReader(job.ocr, bounding_box([region, *(s.region for s in segments)]))
+        seen = KeyframePeak(*size)  # decoded while encoding
+        gap = keyframe_gap(info.frames, info.fps)
+        read_in = _read_region(region, job.segments)
+        inside = _inside_reader(job.inside_ocr, read_in, [b.box for b in boxes], info.frames // gap)
+        numbers: list[int] = []
 
         def keyframe(planes: np.ndarray) -> None:
             seen.add(planes)
@@ -204,18 +226,22 @@ class OpenCVMasker:
         try:
             written = encode_masked(
                 job.source, job.temp, region, info, progress, keyframe, job.blank, job.encoder,
-                segments,
+                job.segments, boxes, numbers.extend,
             )  # fmt: skip
         finally:
-            read, lines = inside.result()
+            reading = inside.result()
         if written < info.frames:
             raise LevelFailure(
                 Reason.TRUNCATED_VIDEO,
                 f"Only {written} of {info.frames} declared frames could be decoded.",
             )
-        checked = verify_output(str(job.temp), region, info, written, job.ocr, seen, segments)
-        checked = dataclasses.replace(checked, inside_keyframes=read, inside_lines=len(lines))
-        return written, checked, lines
+        checked = verify_output(str(job.temp), region, info, written, job.ocr, seen, job.segments)
+        found = reading.boxes(numbers, written, size)
+        checked = dataclasses.replace(
+            checked, inside_keyframes=reading.keyframes, inside_gap=gap,
+            inside_lines=len(found), inside_left=len(found) if boxes else 0,
+        )  # fmt: skip
+        return written, checked, found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -227,5 +253,30 @@ class _Job:
     temp: Path
     info: VideoInfo
     ocr: OcrEngine
+    inside_ocr: OcrEngine
     blank: list[Range]
     encoder: Encoder
+    segments: tuple[Segment, ...] = ()  # the image changes: a region per stretch of frames
+
+
+def _read_region(region: Region, segments: tuple[Segment, ...]) -> Region:
+    """Where text is looked for: the image, or every segment's image when it changes."""
+    if not segments:
+        return region
+    import numpy as np
+
+    from adapters.endoscope.region import Region
+    from adapters.endoscope.segments import bounding_box
+
+    regions = [s.region for s in segments]
+    mask = np.maximum.reduce([r.mask for r in regions])
+    return Region(mask, bounding_box(regions), region.description, rectangle=False)
+
+
+def _inside_reader(ocr: OcrEngine, region: Region, masked: list[tuple[int, int, int, int]],
+                   keyframes: int) -> InsideReader:  # fmt: skip
+    """A reader of ``region``'s image that also reads the middle keyframe whole."""
+    from adapters.masking.inside_text import InsideReader
+
+    x, y, w, h = region.bbox
+    return InsideReader(ocr, region.mask[y : y + h, x : x + w], region.bbox, masked, keyframes // 2)

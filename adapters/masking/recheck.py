@@ -3,7 +3,7 @@
 The same checks as at publication, from the file alone: the endoscope image is found again
 in the output (its surround is black), the output's keyframes are decoded, everything
 outside the image must be black and unreadable, and the image itself is read for
-patient-like text (``adapters.masking.inside_text``).
+text (``adapters.masking.inside_text``).
 """
 
 from __future__ import annotations
@@ -46,17 +46,20 @@ def recheck(path: str, ocr: OcrEngine) -> Recheck:
         return Recheck(0, 0, 0, 0, f"The endoscope image is not found again: {finding.detail}")
     region = finding.region
     width, height = even_size(info.width, info.height)
-    seen, inside = KeyframePeak(width, height), InsideReader(ocr, region.bbox)
+    x, y, w, h = region.bbox
+    seen = KeyframePeak(width, height)
+    inside = InsideReader(ocr, region.mask[y : y + h, x : x + w], region.bbox)
     try:
         for planes in stream_frames(["-skip_frame", "nokey", "-i", path], "null", width, height,
                                     "gbrp"):  # fmt: skip
             seen.add(planes)
             inside.add(planes)
     finally:
-        read, lines = inside.result()
+        reading = inside.result()
+    read, lines = reading.keyframes, reading.lines
     try:
         checked = verify_output(path, region, info, info.frames, ocr, seen)
     except VerificationFailed as failed:
-        return Recheck(seen.keyframes, 0, read, len(lines), str(failed))
-    problem = f"{len(lines)} patient-like line(s) readable inside the image." if lines else None
-    return Recheck(seen.keyframes, checked.ocr_crops, read, len(lines), problem)
+        return Recheck(seen.keyframes, 0, read, lines, str(failed))
+    problem = f"{lines} line(s) of text readable inside the image." if lines else None
+    return Recheck(seen.keyframes, checked.ocr_crops, read, lines, problem)

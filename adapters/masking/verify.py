@@ -46,22 +46,28 @@ class VerificationFailed(Exception):
 
 @dataclass(frozen=True)
 class Verification:
-    """What the check looked at."""
+    """What the check looked at (counts and frame ranges only, never text)."""
 
     keyframes: int
     ocr_crops: int
     peak: int
-    inside_keyframes: int = 0  # keyframes whose image was read for patient-like text
-    inside_lines: int = 0  # patient-like lines read there
+    inside_keyframes: int = 0  # keyframes whose image was read for text
+    inside_gap: int = 0  # forced keyframes at most this many frames apart
+    inside_lines: int = 0  # lines worth masking read there before masking (per keyframe)
+    inside_masked: str = ""  # what was blacked out inside: ``N box(es) over frames a-b``
+    inside_left: int = 0  # lines still read after masking (0 when published)
     segments: int = 1  # regions, each checked on the keyframes of its own frames
 
     def summary(self) -> str:
         """What was checked, in one line for the event (no patient data)."""
         each = f" of its segment ({self.segments} segments)" if self.segments > 1 else ""
+        gap = f" (at most {self.inside_gap} frames apart)" if self.inside_gap else ""
+        masked = f"; blacked out inside: {self.inside_masked}" if self.inside_masked else ""
         return (
             f"{self.keyframes} keyframes black outside the image{each} (peak {self.peak}, "
-            f"{self.ocr_crops} area(s) read); {self.inside_keyframes} keyframe(s) read inside, "
-            f"{self.inside_lines} patient-like line(s) found"
+            f"{self.ocr_crops} area(s) read); {self.inside_keyframes} keyframe(s) read inside"
+            f"{gap}, {self.inside_lines} line(s) of text found there{masked}, "
+            f"{self.inside_left} readable after masking"
         )
 
 

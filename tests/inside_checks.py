@@ -1,0 +1,34 @@
+"""Judge text inside the image where and when it is shown (``tests.layouts.Shown``).
+
+A line shown for a second in the middle of a clip is missed by a judge that reads a few frames
+spread over the video, and Tesseract misses light text on a textured picture when it reads the
+whole frame; read alone, upscaled, the crop around the line is read reliably. So each line is
+read on the first, middle and last frame it is shown on, in a crop around its box.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from tests.family_checks import TEXT_MARGIN, frames_of
+from tests.layouts import SECRETS, Shown
+from tests.tesseract_judge import read_text, readable
+
+
+def leaks_where_shown(video: Path, shown: Sequence[Shown]) -> dict[int, list[str]]:
+    """For each frame read, the secrets Tesseract reads around the lines shown on it."""
+    wanted: dict[int, list[Shown]] = {}
+    for line in shown:
+        for index in {line.start, (line.start + line.end) // 2, line.end - 1}:
+            wanted.setdefault(index, []).append(line)
+    found: dict[int, list[str]] = {}
+    for index, frame in enumerate(frames_of(video)):
+        for line in wanted.get(index, []):
+            x, y, w, h = line.box
+            m = TEXT_MARGIN
+            crop = frame[max(y - m, 0) : y + h + m, max(x - m, 0) : x + w + m]
+            seen = readable(read_text(crop), SECRETS)
+            if seen:
+                found.setdefault(index, []).extend(seen)
+    return found

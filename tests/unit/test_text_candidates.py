@@ -1,0 +1,85 @@
+"""The cheap look finds every line drawn on the image, and nothing on smooth tissue."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adapters.demo.synthetic import tissue_texture
+from adapters.masking.text_candidates import Candidate, CandidateFinder, same_ink
+from tests.layouts import (
+    GREEN,
+    GREY,
+    WHITE,
+    YELLOW,
+    _draw,
+    draw_details,
+    text_box,
+    vessels_and_highlights,
+)
+
+TEXTS = ("Kowalczyk Henriette", "Pat", "ID 8812", "KOWALCZYK", "07.11.1948", "Anna Berg")
+SIZE = (720, 1280)  # a 720p image: shrunk to 960 px for the look
+
+
+def _planes(frame: np.ndarray) -> list[np.ndarray]:
+    return [np.ascontiguousarray(frame[..., k]) for k in (1, 0, 2)]
+
+
+def _tissue(seed: int, details: bool) -> np.ndarray:
+    frame = tissue_texture(*SIZE, np.random.default_rng(seed))
+    if details:  # sharp vessels and highlights: what a text detector must not drown in
+        inside = np.full(SIZE, 255, np.uint8)
+        draw_details(frame, vessels_and_highlights(SIZE, np.random.default_rng(seed)), inside, 0.3)
+    return frame
+
+
+@pytest.mark.parametrize("px", [12, 20, 32])
+@pytest.mark.parametrize("colour", [WHITE, YELLOW, GREEN, GREY, (20, 20, 20)])
+def test_every_line_on_vascular_tissue_is_a_candidate(
+    px: int, colour: tuple[int, int, int]
+) -> None:
+    frame = _tissue(px, details=True)
+    boxes = [text_box(t, (40 + 300 * (i % 3), 80 + 200 * (i // 3)), px, margin=0)
+             for i, t in enumerate(TEXTS)]  # fmt: skip
+    _draw(frame, [(t, b, colour) for t, b in zip(TEXTS, boxes, strict=True)], px)
+    finder = CandidateFinder(np.full(SIZE, 255, np.uint8))
+
+    found = [
+        finder.to_frame(c.box, (0, 0), pad=max(4, c.box[3] // 3))
+        for c in finder.find(_planes(frame))
+    ]
+
+    covered = np.zeros(SIZE, bool)
+    for x, y, w, h in found:
+        covered[max(y, 0) : y + h, max(x, 0) : x + w] = True
+    for text, (x, y, w, h) in zip(TEXTS, boxes, strict=True):
+        assert covered[y : y + h, x : x + w].mean() >= 0.95, text  # read with the padding
+
+
+def test_smooth_tissue_gives_no_candidate_and_no_work_to_the_ocr() -> None:
+    finder = CandidateFinder(np.full(SIZE, 255, np.uint8))
+
+    assert finder.find(_planes(_tissue(1, details=False))) == []
+
+
+def test_the_image_border_and_masked_boxes_are_no_text() -> None:
+    frame = _tissue(2, details=False)
+    inside = np.zeros(SIZE, np.uint8)
+    inside[:, 200:1100] = 255
+    frame[inside == 0] = 0
+    frame[300:340, 500:700] = 0  # a box blacked out in a first encode
+    finder = CandidateFinder(inside, masked=[(500, 300, 200, 40)])
+
+    assert finder.find(_planes(frame)) == []
+
+
+def test_the_same_ink_again_is_recognised_shifted_ink_is_not() -> None:
+    ink = np.zeros((20, 60), bool)
+    ink[5:15, 5:55:4] = True
+    same = Candidate((10, 10, 60, 20), ink.copy())
+    moved = Candidate((10, 10, 60, 20), np.roll(ink, 2, axis=1))
+
+    assert same_ink(Candidate((10, 10, 60, 20), ink), same)
+    assert not same_ink(Candidate((10, 10, 60, 20), ink), moved)
+    assert not same_ink(Candidate((30, 10, 60, 20), ink), same)

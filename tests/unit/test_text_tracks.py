@@ -1,0 +1,105 @@
+"""Lines read on keyframes become boxes over the frames between the reads where they were absent."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adapters.endoscope.region import Region
+from adapters.masking.encode import filter_graph, keyframe_gap
+from adapters.masking.text_tracks import (
+    TimedBox,
+    describe,
+    frame_ranges,
+    largest_cover,
+    track_lines,
+    widen,
+)
+from adapters.video.opencv_frames import VideoInfo
+
+NAME = (100, 50, 200, 30)
+KEYFRAMES = [0, 25, 50, 75, 100, 125]  # frame numbers of the reads
+
+
+def test_a_line_seen_on_some_reads_spans_from_the_read_before_to_the_read_after() -> None:
+    found = [[], [], [NAME], [NAME], [], []]
+
+    boxes = track_lines(found, KEYFRAMES, 150)
+
+    assert boxes == [TimedBox(*NAME, 25, 100)]  # absent at 25 and 100: covered up to them
+
+
+def test_a_line_at_the_start_or_the_end_reaches_the_video_s_end() -> None:
+    first = track_lines([[NAME], [], [], [], [], []], KEYFRAMES, 150)
+    last = track_lines([[], [], [], [], [], [NAME]], KEYFRAMES, 150)
+    always = track_lines([[NAME]] * 6, KEYFRAMES, 150)
+
+    assert [(b.first, b.last) for b in first + last + always] == [(0, 25), (100, 149), (0, 149)]
+
+
+def test_overlapping_boxes_on_consecutive_reads_are_one_line_their_union_masked() -> None:
+    ticking = [(100, 50, 200, 30), (104, 50, 210, 30), (100, 52, 190, 30)]  # a clock, say
+    found = [[], [ticking[0]], [ticking[1]], [ticking[2]], [], []]
+
+    boxes = track_lines(found, KEYFRAMES, 150)
+
+    assert boxes == [TimedBox(100, 50, 214, 32, 0, 100)]
+
+
+def test_a_line_that_comes_back_is_masked_twice_and_other_lines_apart() -> None:
+    date = (400, 300, 120, 20)
+    found = [[NAME], [], [NAME, date], [date], [], [NAME]]
+
+    boxes = track_lines(found, KEYFRAMES, 150)
+
+    assert boxes == [TimedBox(*NAME, 0, 25), TimedBox(*NAME, 25, 75), TimedBox(*date, 25, 100),
+                     TimedBox(*NAME, 100, 149)]  # fmt: skip
+    assert frame_ranges(boxes) == [(0, 149)]
+    assert describe(boxes) == "4 box(es) over frames 0-149"
+
+
+def test_two_boxes_on_one_read_that_both_touch_a_line_join_it() -> None:
+    left, right = (100, 50, 100, 30), (190, 50, 100, 30)
+    found = [[(150, 50, 100, 30)], [left, right], [], [], [], []]
+
+    boxes = track_lines(found, KEYFRAMES, 150)
+
+    assert boxes == [TimedBox(100, 50, 190, 30, 0, 50)]
+
+
+def test_every_read_needs_its_frame_number() -> None:
+    with pytest.raises(ValueError, match="frame number"):
+        track_lines([[NAME]], [0, 25], 50)
+
+
+def test_widened_boxes_stay_in_the_frame() -> None:
+    assert widen((5, 50, 100, 20), 12, 620, 405) == (0, 38, 117, 44)
+    assert widen((600, 400, 30, 10), 12, 620, 405) == (588, 388, 32, 17)
+
+
+def test_the_largest_cover_is_measured_on_the_image_where_boxes_overlap_in_time() -> None:
+    inside = np.zeros((100, 200), np.uint8)
+    inside[:, 50:150] = 255  # 10 000 image pixels
+    boxes = [TimedBox(0, 0, 100, 10, 0, 40), TimedBox(50, 50, 100, 20, 30, 60),
+             TimedBox(50, 80, 100, 20, 61, 99)]  # fmt: skip
+
+    share, frame = largest_cover(boxes, inside)
+
+    assert (share, frame) == (pytest.approx((500 + 2000) / 10_000), 30)
+
+
+def test_timed_boxes_are_drawn_only_on_their_frames() -> None:
+    mask = np.full((100, 200), 255, np.uint8)
+    region = Region(mask, (0, 0, 200, 100), "detected@3", rectangle=True)
+    info = VideoInfo(200, 100, 25.0, 50)
+
+    graph = filter_graph(region, info, False, boxes=[TimedBox(10, 20, 30, 40, 5, 17)])
+
+    assert "drawbox=x=10:y=20:w=30:h=40:color=black:t=fill:enable='between(n,5,17)'" in graph
+
+
+def test_keyframes_are_at_most_a_second_apart() -> None:
+    assert keyframe_gap(500, 25.0) == 25  # 16 per video would be 31 frames apart
+    assert keyframe_gap(40, 25.0) == 12  # short clips keep the 16-per-video spread
+    assert keyframe_gap(100_000, 10.0) == 10  # below the old minimum of 12 at low rates
+    assert keyframe_gap(100_000) == 250  # level 1's rule is unchanged
