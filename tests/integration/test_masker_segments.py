@@ -12,7 +12,7 @@ from adapters.endoscope.activity import locate_endoscope
 from adapters.endoscope.blanks import classify_finding
 from adapters.endoscope.region import Region
 from adapters.endoscope.segments import Segment
-from adapters.masking.encode import encode_masked
+from adapters.masking.encode import encode_masked, keyframe_gap
 from adapters.masking.mp4_index import keyframe_numbers
 from adapters.masking.verify import VerificationFailed, verify_output
 from adapters.video.ffmpeg import ffmpeg_exe
@@ -30,12 +30,12 @@ class NoText:
         return []
 
 
-def write_clip(path: Path, frames: int, cut: int, args: list[str]) -> None:
+def write_clip(path: Path, frames: int, cut: int, args: list[str], fps: int = 25) -> None:
     """A 160x120 clip: one texture, then a hard cut to another at frame ``cut``."""
     rng = np.random.default_rng(5)
     first, second = (rng.integers(0, 255, (120, 160, 3), np.uint8) for _ in range(2))
     command = [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
-               "-s", "160x120", "-r", "25", "-i", "-", *args, str(path)]  # fmt: skip
+               "-s", "160x120", "-r", str(fps), "-i", "-", *args, str(path)]  # fmt: skip
     data = b"".join((first if i < cut else second).tobytes() for i in range(frames))
     subprocess.run(command, input=data, check=True)
 
@@ -54,14 +54,18 @@ def test_keyframes_are_numbered_from_the_index_with_those_the_encoder_added(
     tmp_path: Path,
 ) -> None:
     source, target = tmp_path / "in.mp4", tmp_path / "out.mp4"
-    write_clip(source, 450, 446, ["-c:v", "libx264", "-crf", "30", "-preset", "ultrafast"])
+    # At 50 fps the forced keyframes are 28 frames apart (450 // 16), wider than libx264's
+    # shortest GOP (25): it adds one at the cut. (At 25 fps they are 25 apart, and it adds none.)
+    args = ["-c:v", "libx264", "-crf", "30", "-preset", "ultrafast"]
+    write_clip(source, 450, 446, args, fps=50)
     whole = Region(np.full((120, 160), 255, np.uint8), (0, 0, 160, 120), "all", rectangle=True)
 
-    encode_masked(str(source), target, whole, VideoInfo(160, 120, 25.0, 450))
+    encode_masked(str(source), target, whole, VideoInfo(160, 120, 50.0, 450))
 
     numbers = keyframe_numbers(str(target))
-    assert numbers == decoded_keyframes(target, 25.0)
-    forced = {n for n in range(450) if n % 28 == 0} | {449}  # keyframe_rule(450)
+    assert numbers == decoded_keyframes(target, 50.0)
+    gap = keyframe_gap(450, 50.0)
+    forced = {n for n in range(450) if n % gap == 0} | {449}  # keyframe_rule(450, 50.0)
     assert forced < set(numbers)  # libx264 added one at the cut: the rule alone would be wrong
 
 
