@@ -38,6 +38,12 @@ MIN_KEYFRAME_GAP = 12
 MAX_KEYFRAME_SECONDS = 1.0
 
 
+# Full-range input (MJPEG capture boxes: yuvj420p) is brought to the limited range first:
+# drawbox fills "black" as limited-range luma 16, which a full-range frame shows as grey
+# (level ~18 after the final conversion), so the outside would fail its check.
+LIMITED_RANGE = "[0:v]scale=out_range=limited,"
+
+
 def even_size(width: int, height: int) -> tuple[int, int]:
     """The frame size of the output: the input's, padded up to even numbers."""
     return width + width % 2, height + height % 2
@@ -62,13 +68,13 @@ def filter_graph(
     """
     if len(segments) > 1:
         corners = iter(range(1, len(segments) + 1))
-        chain = "[0:v]" + ",".join(
+        chain = LIMITED_RANGE + ",".join(
             _mask_steps(s.region, next(corners) if not s.region.rectangle else None,
                         when(s.ranges), f"seg{i}")
             for i, s in enumerate(segments)
         )  # fmt: skip
     else:
-        chain = "[0:v]" + _mask_steps(region, 1 if corners_input else None, "", "boxed")
+        chain = LIMITED_RANGE + _mask_steps(region, 1 if corners_input else None, "", "boxed")
     for b in boxes:
         chain += (f",drawbox=x={b.x}:y={b.y}:w={b.w}:h={b.h}:color=black:t=fill"
                   f":enable='between(n,{b.first},{b.last})'")  # fmt: skip

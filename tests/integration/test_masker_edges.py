@@ -167,3 +167,18 @@ def test_a_clip_shorter_than_the_sampled_head_is_measured_on_every_frame(tmp_pat
     clip = make_video(tmp_path / "short.mp4", circle_layout(320, 240), seconds=0.6, seed=505)
     info = read_info(str(clip.path))
     assert measure_activity(str(clip.path), info).count == info.frames == 15
+
+
+def test_a_full_range_mjpeg_capture_is_masked_black_not_grey(tmp_path: Path) -> None:
+    """Capture boxes write MJPEG in full range (yuvj420p): its outside must come out black."""
+    clip = make_video(tmp_path / "limited.mp4", circle_layout(480, 270), seconds=1.2, seed=12)
+    mjpeg = tmp_path / "capture.avi"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(clip.path), "-c:v", "mjpeg",
+                    "-pix_fmt", "yuvj420p", "-q:v", "3", str(mjpeg)], check=True)  # fmt: skip
+
+    result = OpenCVMasker().mask("video-5", str(mjpeg), str(tmp_path / "out.mp4"))
+
+    assert result.succeeded, result
+    outside = cv2.dilate(clip.image_mask, np.ones((17, 17), np.uint8)) == 0  # the rim is kept
+    for frame in decoded_frames(tmp_path / "out.mp4"):
+        assert frame[outside].max() <= BLACK
