@@ -63,7 +63,7 @@ def timed(owner: Any, method: str, name: str, outermost: bool = False) -> None:
 
 def main() -> None:
     start_wall, start_cpu = time.perf_counter(), cpu()
-    with phase("CLI modules"):
+    with phase("CLI modules (typer, settings)"):
         from adapters.cli.main import app
     with phase("wiring modules (bootstrap)"):
         import adapters.bootstrap as bootstrap
@@ -73,7 +73,30 @@ def main() -> None:
         from adapters.video.probe import OpenCVProbe
         from domain.application import VideoLibrary
         from projections.catalog import Projections
+    with phase("level 2 modules (cv2, numpy, masker; loaded lazily in a real import)"):
+        import adapters.endoscope.activity as activity
+        import adapters.endoscope.blanks as blanks
+        import adapters.masking.inside_text as inside_text
+        import adapters.video.ffmpeg as ffmpeg
+        import adapters.video.ocr as ocr
     timed(bootstrap, "build", "open event store + views (build)")
+    timed(activity, "locate_endoscope", "  level 2: region search")
+    timed(blanks, "find_blank_ranges", "  level 2: frame classification")
+    timed(ffmpeg, "ffmpeg_version", "  level 2: ffmpeg version")
+    timed(ocr.RapidOcr, "__init__", "  level 2: OCR engine import")
+    timed(OpenCVMasker, "_encode_and_check", "  level 2: encode + verification")
+    original_warm = inside_text.warmed_up
+
+    @contextlib.contextmanager
+    def warm_timed(engine: Any) -> Iterator[None]:
+        with original_warm(engine):
+            yield
+            waited = time.perf_counter()
+        PHASES["  level 2: waiting for the OCR warm-up after the encode"][0] += (
+            time.perf_counter() - waited
+        )
+
+    inside_text.warmed_up = warm_timed
     timed(FileStore, "receive", "copy + hash")
     timed(OpenCVProbe, "probe", "probe")
     timed(OllamaFrameCleaner, "clean", "level 1 (Ollama down)")
