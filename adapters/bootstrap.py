@@ -127,6 +127,30 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+#: What processing a video loads first: OpenCV and numpy (the probe, both levels), the
+#: masker's modules, and the OCR engine with onnxruntime (the slowest, ~0.7 s).
+PROCESSING_MODULES = (
+    "cv2",
+    "numpy",
+    "adapters.video.opencv_frames",
+    "adapters.endoscope.activity",
+    "adapters.masking.inside_text",
+    "rapidocr_onnxruntime",
+)
+
+
+def load_processing_modules() -> None:
+    """Import :data:`PROCESSING_MODULES` (run beside the copy of an input that is processed next).
+
+    Only imports, never a model load; the store joins the thread before the copy is handed
+    on, so no other thread imports these modules at the same time.
+    """
+    import importlib
+
+    for name in PROCESSING_MODULES:
+        importlib.import_module(name)
+
+
 def circuit_of(settings: Settings) -> CircuitBreaker:
     """The Ollama circuit breaker persisted in the data dir (one per :func:`build`)."""
     return CircuitBreaker(

@@ -13,7 +13,8 @@ the cost of the checks added for unseen recorders (region search with brightness
 the image for text on every keyframe, as recorded and with a banner and a clock drawn in,
 classifying every frame by its surround and by what its image shows when a sample showed no
 endoscopy), and the whole ``endoveil import`` of a 16 s clip with Ollama down against the
-baseline (start-up, copy and hash, probe, detection, encode, verification).
+baseline (start-up, copy and hash, probe, detection, encode, verification), with a breakdown
+of its fixed costs in wall and CPU seconds (``benchmarks/import_phases.py``).
 Each timing is repeated; min / median / max are printed (the machine is shared).
 """
 
@@ -206,6 +207,30 @@ def whole_import(clip: Path, work: Path) -> float:
     return seconds
 
 
+def import_phases(clip: Path, work: Path) -> tuple[float, dict[str, list[float]]]:
+    """Wall seconds of the child and its ``{phase: [wall_s, cpu_s]}`` (import_phases.py)."""
+    data = work / "phases-data"
+    shutil.rmtree(data, ignore_errors=True)
+    env = {**os.environ, "OLLAMA_HOST": "http://127.0.0.1:9", "ENDOVEIL_DATA_DIR": str(data)}
+    env.pop("ENDOVEIL_EVENT_STORE", None)
+    script = ROOT / "benchmarks" / "import_phases.py"
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, str(script), str(clip)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    seconds = time.perf_counter() - start
+    phases: dict[str, list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return seconds, phases
+
+
+def print_phases(seconds: float, phases: dict[str, list[float]]) -> None:
+    """The fixed costs of one import around the encode, wall and CPU (the machine is shared)."""
+    inside = phases["total in process"][0]
+    print(f"  one import, {seconds:.2f} s wall: interpreter start {seconds - inside:.2f} s, then")
+    for name, (wall, cpu) in phases.items():
+        if name != "total in process":
+            print(f"    {name:66s} {wall:7.3f} s  (CPU {cpu:.3f} s)")
+
+
 def spread(values: list[float], digits: int = 1) -> str:
     median, low, high = statistics.median(values), min(values), max(values)
     return f"{median:7.{digits}f}  (min {low:.{digits}f}, max {high:.{digits}f})"
@@ -277,6 +302,7 @@ def main() -> None:
         base16 = run(["-i", str(clip16), "-vf", BASE_FILTER, "-an", *ENCODER, str(base)])
         imports.append(base16 / whole_import(clip16, work))
     print(f"whole endoveil import, 16 s clip, baseline/import {spread(imports, 2)}")
+    print_phases(*import_phases(clip16, work))
     if options.long:
         small = work / "small-20s.mp4"
         if not small.exists():

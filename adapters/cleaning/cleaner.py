@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.cleaning.circuit import CircuitBreaker
-from adapters.cleaning.ollama_http import OLLAMA_FAILURES, canonical, expected_errors, explain
+from adapters.cleaning.ollama_http import (
+    OLLAMA_FAILURES,
+    canonical,
+    expected_errors,
+    explain,
+    unreachable,
+)
 from adapters.cleaning.ollama_http import base_url as base_url
 from adapters.cleaning.ollama_http import public_host as public_host
 from adapters.storage.atomic import atomic_target
@@ -165,6 +171,9 @@ class OllamaFrameCleaner:
             raise LevelFailure(
                 Reason.OLLAMA_UNAVAILABLE, "The Ollama host setting is not a valid URL."
             ) from None
+        connect_s = max(0.01, min(self._connect_timeout, deadline - self._clock()))
+        if unreachable(url, connect_s):  # what the client would say, without loading it
+            raise LevelFailure(Reason.OLLAMA_UNAVAILABLE, "Ollama could not be reached.")
         import ollama
 
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from functools import cache
 from urllib.parse import urlsplit, urlunsplit
 
@@ -54,6 +56,30 @@ def base_url(host: str) -> str:
         raise ValueError("the Ollama host names no server")
     netloc = parts.netloc if explicit or port else f"{parts.netloc}:{_DEFAULT_PORT}"
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+_PROXY_SETTINGS = ("http_proxy", "https_proxy", "all_proxy")
+
+
+def unreachable(url: str, timeout_s: float) -> bool:
+    """Whether a plain TCP connection to ``url``'s server fails, before any client is loaded.
+
+    The common "Ollama is down" answer (nothing listening, no route, no such host) costs a
+    connect here instead of the 0.3 to 0.8 s of importing httpx and the ollama client. False
+    (ask the real client) when a proxy is configured, since then the client never connects
+    to the server itself, or when the connection opens.
+    """
+    if any(os.environ.get(name) or os.environ.get(name.upper()) for name in _PROXY_SETTINGS):
+        return False
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout_s).close()
+    except OSError:  # refused, unreachable, timed out, unknown host
+        return True
+    return False
 
 
 def public_host(host: str) -> str:

@@ -42,6 +42,10 @@ def import_videos(
         if progress or sys.stderr.isatty():
             _context(ctx).on_progress = stack.enter_context(MaskingProgress())
         services = _context(ctx).services
+        if not enqueue:  # the files are processed next: load what that needs while copying
+            from adapters.bootstrap import load_processing_modules
+
+            services.store.work_beside_copies(load_processing_modules)
         failed = False
         for source in files:
             report = services.importer.enqueue(source, then_process=not enqueue)

@@ -6,12 +6,14 @@ patient's name, so it is never stored, logged or shown beyond the user who gave 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import re
 import socket
 import stat
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +41,29 @@ class FileStore:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
+        self._beside_copy: Callable[[], None] | None = None
+
+    def work_beside_copies(self, work: Callable[[], None] | None) -> None:
+        """Run ``work`` in a thread while each file is copied and hashed; joined before return.
+
+        Copying and hashing wait mostly on the disk (both release the GIL), so CPU-bound
+        start-up work (loading the modules that processing needs) fits beside them. ``work``
+        must not raise what matters: its exceptions are swallowed, the real use reports them.
+        """
+        self._beside_copy = work
+
+    def _start_beside_copy(self) -> threading.Thread | None:
+        work = self._beside_copy
+        if work is None:
+            return None
+
+        def run() -> None:
+            with contextlib.suppress(Exception):
+                work()
+
+        thread = threading.Thread(target=run, name="beside-copy", daemon=True)
+        thread.start()
+        return thread
 
     def receive(self, source: str, admit: Callable[[str], bool] | None = None) -> Received:
         """Hash ``source`` while copying it to ``raw/``, in one streaming pass.
@@ -54,6 +79,7 @@ class FileStore:
         incoming = raw / f".incoming-{_HOST}-{os.getpid()}-{uuid.uuid4().hex}.partial"
         digest = hashlib.sha256()
         size = 0
+        beside = self._start_beside_copy()
         try:
             fd = os.open(incoming, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
             with open(path, "rb") as src, open(fd, "wb") as dst:
@@ -75,6 +101,8 @@ class FileStore:
             raise InputRejected(Reason.IS_DIRECTORY, "is a directory, not a video file") from None
         finally:
             incoming.unlink(missing_ok=True)
+            if beside is not None:
+                beside.join()
         return Received(digest.hexdigest(), size, original)
 
     def locate(self, location: str) -> str:

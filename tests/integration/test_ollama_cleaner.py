@@ -294,3 +294,35 @@ def test_fake_closes_quickly_while_a_request_hangs() -> None:
 def test_fake_rejects_unknown_mode(fake_ollama: FakeOllama) -> None:
     with pytest.raises(ValueError):
         fake_ollama.mode = "sleepy"
+
+
+def test_nobody_listening_is_answered_without_loading_the_client(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    check = (
+        "import sys\n"
+        "from adapters.cleaning.cleaner import OllamaFrameCleaner\n"
+        f"result = OllamaFrameCleaner('http://127.0.0.1:{free_port()}').clean("
+        f"'vid-1', {str(tmp_path / 'absent.mp4')!r}, {str(tmp_path / 'out.mp4')!r})\n"
+        "print(result.reason, sorted({'httpx', 'ollama'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split(maxsplit=1) == ["ollama_unavailable", "[]\n"]
+
+
+def test_the_quick_connect_check_defers_to_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.cleaning.ollama_http import unreachable
+
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    assert unreachable(f"http://127.0.0.1:{free_port()}", 1.0)
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        assert not unreachable(f"http://127.0.0.1:{listening.getsockname()[1]}", 1.0)
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")  # the client goes by the proxy
+    assert not unreachable(f"http://127.0.0.1:{free_port()}", 1.0)

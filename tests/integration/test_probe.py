@@ -108,3 +108,50 @@ def test_a_still_image_is_refused_as_such(tmp_path: Path) -> None:
 
     assert (readable, reason) == (False, "no_frames")
     assert "still image" in detail
+
+
+#: Index first (faststart), so that a cut file still opens and declares every frame.
+_CONTAINERS = {
+    "mkv": ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25"],
+    "avi": ["-c:v", "mjpeg"],
+    "mov": ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25", "-movflags", "+faststart"],
+    "mp4": ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25", "-movflags", "+faststart"],
+}
+
+
+@pytest.mark.parametrize("container", sorted(_CONTAINERS))
+def test_indexed_containers_are_vouched_for_without_decoding_the_last_gop(
+    tmp_path: Path, container: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adapters.video import probe
+
+    clip = _write(tmp_path / f"clip.{container}", 50, _CONTAINERS[container])
+
+    def decoding(*_: object) -> bool:
+        raise AssertionError("the last GOP was decoded")
+
+    monkeypatch.setattr(probe, "last_frame_decodes", decoding)
+    result = OpenCVProbe().probe(str(clip))
+
+    assert (result.readable, result.frames) == (True, 50), result
+
+
+@pytest.mark.parametrize("container", sorted(_CONTAINERS))
+@pytest.mark.parametrize("keep", [0.6, 0.97])
+def test_a_cut_indexed_container_is_truncated(tmp_path: Path, container: str, keep: float) -> None:
+    clip = _write(tmp_path / f"clip.{container}", 50, _CONTAINERS[container])
+    data = clip.read_bytes()
+    cut = tmp_path / f"Mustermann_cut.{container}"
+    cut.write_bytes(data[: int(len(data) * keep)])
+
+    assert probe_unchanged(cut)[:2] == (False, "truncated_video")
+
+
+def test_an_mpeg_ts_has_its_last_frame_decoded(tmp_path: Path) -> None:
+    """MPEG-TS estimates its frame count: no index vouches for it, so the decode decides."""
+    from adapters.video.probe import indexed_container
+
+    clip = _write(tmp_path / "clip.ts", 50, _CONTAINERS["mkv"])
+
+    assert not indexed_container(str(clip))
+    assert OpenCVProbe().probe(str(clip)).readable
