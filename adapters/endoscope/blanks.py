@@ -23,7 +23,6 @@ import numpy as np
 from adapters.endoscope.activity import tiny_size
 from adapters.endoscope.region import Region, RegionFinding
 from adapters.endoscope.scene import Reference, not_endoscopic, scene_stats, tiny_inside
-from adapters.endoscope.segments import Range as Range  # the ranges' type, for the encoders
 from adapters.endoscope.segments import (
     RegionPlan,
     Segment,
@@ -33,6 +32,8 @@ from adapters.endoscope.segments import (
     tiny_mask,
 )
 from adapters.video.ffmpeg_frames import stream_frames
+from adapters.video.frame_ranges import Range as Range  # the ranges' type, for the encoders
+from adapters.video.frame_ranges import as_text, merge
 
 SURROUND_LEVEL = 24  # grey above the surround's black, on the tiny copy
 LIT_SURROUND_FRACTION = 0.3  # a frame whose surround is lit this much shows no image
@@ -157,16 +158,11 @@ def shows_no_image(
 
 def to_ranges(flags: list[bool], frames: int) -> list[Range]:
     """Join flagged frame indexes into padded, merged, inclusive ranges."""
-    ranges: list[Range] = []
-    for index, flagged in enumerate(flags):
-        if not flagged:
-            continue
-        start, end = max(index - PAD_FRAMES, 0), min(index + PAD_FRAMES, frames - 1)
-        if ranges and start <= ranges[-1][1] + 1:
-            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], end))
-        else:
-            ranges.append((start, end))
-    return ranges
+    return merge(
+        (max(index - PAD_FRAMES, 0), min(index + PAD_FRAMES, frames - 1))
+        for index, flagged in enumerate(flags)
+        if flagged
+    )
 
 
 def describe(ranges: list[Range]) -> str:
@@ -174,4 +170,4 @@ def describe(ranges: list[Range]) -> str:
     if not ranges:
         return ""
     count = sum(end - start + 1 for start, end in ranges)
-    return f"{count} frames ({', '.join(f'{a}-{b}' for a, b in ranges)})"
+    return f"{count} frames ({as_text(ranges)})"

@@ -20,8 +20,8 @@ import cv2
 import numpy as np
 
 from adapters.endoscope.region import Region
+from adapters.video.frame_ranges import Range
 
-Range = tuple[int, int]  # first and last frame, inclusive
 LIT_LEVEL = 12  # grey on the tiny copy above the black surround (a dark rim included)
 SAME_OUTLINE_IOU = 0.8  # samples whose outlines overlap this well show the same image
 MIN_OUTLINE_FRACTION = 0.02  # of the tiny frame: a smaller lit area shows no outline

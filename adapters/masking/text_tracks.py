@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from adapters.video.frame_ranges import Range, as_text, merge
+
 Box = tuple[int, int, int, int]  # x, y, w, h in frame pixels
-Range = tuple[int, int]  # first and last frame, inclusive
 
 BOX_MARGIN_PX = 12  # blacked out around a line found: the candidate box hugs the letters
 MAX_COVER = 0.2  # more of the image than this blacked out on one frame: not worth publishing
@@ -130,18 +131,12 @@ def largest_cover(boxes: Sequence[TimedBox], inside: np.ndarray) -> tuple[float,
 
 def frame_ranges(boxes: Sequence[TimedBox]) -> list[Range]:
     """The frames on which any of ``boxes`` is blacked out, as merged inclusive ranges."""
-    merged: list[Range] = []
-    for first, last in sorted((b.first, b.last) for b in boxes):
-        if merged and first <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
-        else:
-            merged.append((first, last))
-    return merged
+    return merge((b.first, b.last) for b in boxes)
 
 
 def frames_text(boxes: Sequence[TimedBox]) -> str:
     """``a-b, c-d``: the frames on which any of ``boxes`` is blacked out."""
-    return ", ".join(f"{a}-{b}" for a, b in frame_ranges(boxes))
+    return as_text(frame_ranges(boxes))
 
 
 def describe(boxes: Sequence[TimedBox]) -> str:
