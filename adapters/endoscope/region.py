@@ -86,15 +86,6 @@ def profile_region(profile: Profile) -> Region:
     return Region(profile.mask, profile.bbox, profile.key, profile.is_rectangle)
 
 
-def with_holes(region: Region, boxes: list[tuple[int, int, int, int]]) -> Region:
-    """``region`` with ``boxes`` (text found inside the image) cut out, to be blacked too."""
-    mask = region.mask.copy()
-    for x, y, w, h in boxes:
-        mask[y : y + h, x : x + w] = 0
-    description = f"{region.description} minus {len(boxes)} text box(es)"
-    return Region(mask, region.bbox, description, rectangle=False)
-
-
 def changing_pixels(activity: np.ndarray) -> np.ndarray:
     """Mark the pixels that keep changing (uint8 mask), with isolated specks removed."""
     changing = np.where(activity > ACTIVITY_THRESHOLD, 255, 0).astype(np.uint8)

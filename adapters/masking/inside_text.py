@@ -121,11 +121,6 @@ def worth_masking(line: TextBox) -> bool:
     return line.confidence >= MIN_CONFIDENCE and characters >= MIN_CHARACTERS
 
 
-def blackout_boxes(lines: Sequence[TextBox], width: int, height: int) -> list[Box]:
-    """The boxes to black out over the lines found, widened by ``BOX_MARGIN_PX``."""
-    return [widen_box((t.x, t.y, t.w, t.h), BOX_MARGIN_PX, width, height) for t in lines]
-
-
 @dataclass
 class KeyframeCost:
     """What reading one keyframe took (for the benchmark)."""
