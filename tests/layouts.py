@@ -48,7 +48,8 @@ class Family:
     vignette: float = 0.0  # brightness lost at the rim (0.7: the rim is at 30 %)
     codec: str = "libx264"
     banner: bool = False  # name, birth and exam date drawn inside the image
-    menu_seconds: float = 0.0  # a registration screen first
+    menu_seconds: float = 0.0  # a registration screen first (or from ``menu_at``)
+    menu_at: float = 0.0
     out_of_body: tuple[float, float] | None = None  # seconds of a room shot
     still: bool = False
     seconds: float = 1.6
@@ -59,6 +60,8 @@ class Family:
     scene: str = "room"
     lights: tuple[tuple[float, str], ...] = ()  # (from second, LIGHTS key): light switched
     late_text: tuple[int, int] | None = None  # where the birth date shows from ``zoom_at`` on
+    second_view: Box | None = None  # a second, rectangular image beside the first (dual view)
+    fixed_gop: bool = False  # no keyframe at scene cuts (recorders with a fixed GOP)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ def shape_mask(family: Family) -> np.ndarray:
         ):
             cv2.circle(mask, (cx, cy), radius, 255, -1)  # fmt: skip
     else:
+        mask[y : y + h, x : x + w] = 255
+    if family.second_view is not None:
+        x, y, w, h = family.second_view
         mask[y : y + h, x : x + w] = 255
     return mask
 
@@ -181,7 +187,7 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
     zoom = round(family.zoom_at * fps) if family.zoom_from else 0
     lines = _outside_lines(family) + (_banner_lines(family) if family.banner else [])
     frames = round(family.seconds * fps)
-    menu = round(family.menu_seconds * fps)
+    menu = (round(family.menu_at * fps), round((family.menu_at + family.menu_seconds) * fps))
     seg = family.out_of_body or (0.0, 0.0)
     body = (round(seg[0] * fps), round(seg[1] * fps))
     room_rng = np.random.default_rng(seed + 1)
@@ -192,12 +198,13 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
             "-s", f"{family.width}x{family.height}", "-r", str(fps), "-i", "-",
             "-c:v", family.codec, "-crf", "16", "-preset", "veryfast", "-pix_fmt", "yuv420p",
             *(["-x265-params", "log-level=error"] if family.codec == "libx265" else []),
+            *(["-sc_threshold", "0", "-g", "250"] if family.fixed_gop else []),
             str(path)]  # fmt: skip
     proc = subprocess.Popen(args, stdin=subprocess.PIPE)
     assert proc.stdin is not None
     for index in range(frames):
         t = 0.0 if family.still else index / fps
-        if index < menu:
+        if menu[0] <= index < menu[1]:
             frame = _screen(family, (20, 60, 160))
         elif body[0] <= index < body[1]:
             frame = _room(family, room_rng, t)
@@ -213,6 +220,9 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
             picture = seen[dy : dy + h, dx : dx + w].astype(np.float32) * gain
             frame = np.zeros((family.height, family.width, 3), np.uint8)
             frame[y : y + h, x : x + w] = np.where(inside, picture, 0).astype(np.uint8)
+            if family.second_view is not None:  # the same tissue, another crop of it
+                sx, sy, sw, sh = family.second_view
+                frame[sy : sy + sh, sx : sx + sw] = seen[drift + dx // 2 :][:sh, :sw]
             for bx, by, bw, bh in banner:  # processors darken the picture behind a banner
                 frame[by : by + bh, bx : bx + bw] //= 3
             _draw(frame, lines + (late if index >= zoom else []), family.text_px)
@@ -220,7 +230,7 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
     proc.stdin.close()
     if proc.wait() != 0:
         raise RuntimeError(f"ffmpeg could not write the {family.name} recording")
-    blank = tuple(sorted(r for r in ((0, menu), body, shown_scene) if r[1] > r[0]))
+    blank = tuple(sorted(r for r in (menu, body, shown_scene) if r[1] > r[0]))
     if family.zoom_from:  # the image is wherever either shape shows it
         mask = np.maximum(shapes[0][2], shapes[1][2])
     inside = banner + tuple(box for _, box, _ in late)  # text in the (old) image: to be masked
@@ -251,6 +261,12 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            zoom_from=(380, 120, 300, 300), zoom_at=1.4, seconds=2.4, vignette=0.5),
     Family("still", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18, still=True,
            vignette=0.4),
+    # a registration screen for three frames, after the first seconds and between keyframes
+    Family("menu_flash", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18,
+           menu_at=3.6, menu_seconds=0.12, seconds=4.4, fixed_gop=True),
+    # two views side by side, 8 px apart (a processor's dual view)
+    Family("dual_view", 960, 540, "rect", (56, 200, 420, 320), (16,), text_px=18,
+           second_view=(484, 200, 420, 320)),
 )}  # fmt: skip
 
 

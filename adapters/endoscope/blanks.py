@@ -48,18 +48,19 @@ def tiny_surround(region: Region, size: tuple[int, int]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _View:
+class View:
     """What a frame is judged on with one region: its tiny surround and inside."""
 
     surround: np.ndarray
     inside: np.ndarray
 
     @classmethod
-    def of(cls, region: Region, size: tuple[int, int]) -> _View:
+    def of(cls, region: Region, size: tuple[int, int]) -> View:
+        """The view of ``region`` on a ``size`` (w, h) copy."""
         return cls(tiny_surround(region, size), tiny_inside(region.mask, size))
 
     @classmethod
-    def common(cls, views: Sequence[_View]) -> _View:
+    def common(cls, views: Sequence[View]) -> View:
         """Outside every region, inside all of them: for a frame whose region is unsure."""
         return cls(np.logical_and.reduce([v.surround for v in views]),
                    np.logical_and.reduce([v.inside for v in views]))  # fmt: skip
@@ -106,8 +107,8 @@ def classify_frames(
     """
     height, width = regions[0].mask.shape
     size = tiny_size(width, height)
-    views = [_View.of(region, size) for region in regions]
-    unsure = _View.common(views)
+    views = [View.of(region, size) for region in regions]
+    unsure = View.common(views)
     insides = [tiny_mask(region, size) for region in regions]
     scale = f"scale={size[0]}:{size[1]}:flags=area"
     flags: list[bool] = []
@@ -145,7 +146,7 @@ def find_blank_ranges(
 
 
 def shows_no_image(
-    tiny: np.ndarray, grey: np.ndarray, view: _View, reference: Reference | None
+    tiny: np.ndarray, grey: np.ndarray, view: View, reference: Reference | None
 ) -> bool:
     """Whether a tiny BGR frame has a lit surround, or an image that shows no endoscopy."""
     surround = grey[view.surround]

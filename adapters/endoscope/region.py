@@ -25,6 +25,7 @@ MIN_REGION_FRACTION = 0.05  # a smaller changing region is a clock, not an endos
 # the black surround, or text burned into the picture): level 2 cannot vouch for it.
 MAX_REGION_FRACTION = 0.97
 MIN_SOLIDITY = 0.5  # changing pixels / hull area: less is several things moving, not one
+SECOND_VIEW_FRACTION = 0.25  # of the largest image: a component this big is a view of its own
 PROFILE_INSIDE_FRACTION = 0.99  # share of the found image that must fall in a profile
 PROFILE_MIN_IOU = 0.9  # overlap of the found image with a (scaled) profile outline
 RIM_MARGIN_SMALL_PX = 1.5  # widen the found outline by this many small pixels: the rim
@@ -93,14 +94,29 @@ def changing_pixels(activity: np.ndarray) -> np.ndarray:
     return cv2.morphologyEx(changing, cv2.MORPH_OPEN, kernel)
 
 
-def largest_component_hull(candidate: np.ndarray) -> tuple[np.ndarray | None, int]:
-    """Return the convex hull points of the largest connected component and its area."""
+def component_hulls(candidate: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    """The convex hull points and area of each connected component, largest first."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(candidate, connectivity=8)
-    if count < 2:
-        return None, 0
-    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    points = cv2.findNonZero(np.where(labels == biggest, 255, 0).astype(np.uint8))
-    return cv2.convexHull(points), int(stats[biggest, cv2.CC_STAT_AREA])
+    order = sorted(range(1, count), key=lambda i: -int(stats[i, cv2.CC_STAT_AREA]))
+    return [(cv2.convexHull(cv2.findNonZero(np.where(labels == i, 255, 0).astype(np.uint8))),
+             int(stats[i, cv2.CC_STAT_AREA])) for i in order]  # fmt: skip
+
+
+def solid_views(hulls: list[tuple[np.ndarray, int]], shape: tuple[int, ...]) -> list[np.ndarray]:
+    """The hulls of the second and further images beside the largest (a dual view).
+
+    A component counts as an image of its own when it is at least ``SECOND_VIEW_FRACTION``
+    of the largest and as solid as an image is; a clock or a logo is far smaller.
+    """
+    views = []
+    for points, area in hulls[1:]:
+        if area < SECOND_VIEW_FRACTION * hulls[0][1]:
+            break
+        hull = np.zeros(shape[:2], np.uint8)
+        cv2.fillConvexPoly(hull, points, 255)
+        if area >= MIN_SOLIDITY * np.count_nonzero(hull):
+            views.append(points)
+    return views
 
 
 def matching_profile(found: np.ndarray, width: int, height: int) -> Profile | None:
@@ -177,7 +193,8 @@ def find_region(
     if bright.shape == candidate.shape:
         candidate = cv2.bitwise_or(candidate, bright)
     area_small = candidate.size
-    points, area = largest_component_hull(candidate)
+    hulls = component_hulls(candidate)
+    points, area = hulls[0] if hulls else (None, 0)
     if points is None or area < MIN_REGION_FRACTION * area_small:
         return RegionFinding(None, "No large image stands out or moves: the image is uncertain.")
     hull = np.zeros_like(candidate)
@@ -187,9 +204,21 @@ def find_region(
         return RegionFinding(None, "The image fills the frame: overlays are uncertain.")
     if area < MIN_SOLIDITY * hull_area:
         return RegionFinding(None, "The changing area is scattered: the image is uncertain.")
+    small = (candidate.shape[1], candidate.shape[0])
+    views = solid_views(hulls, candidate.shape)
+    if views:  # two images side by side: the region holds them all, the gaps stay black
+        region = joined([detected_region(v, small, width, height) for v in [points, *views]])
+        return RegionFinding(region, f"{len(views) + 1} endoscope images side by side.")
     profile = matching_profile(hull > 0, width, height)
     if profile is not None:
         return RegionFinding(profile_region(profile), f"The layout matches {profile.key}.")
-    small = (candidate.shape[1], candidate.shape[0])
     region = detected_region(points, small, width, height)
     return RegionFinding(region, "The endoscope image was found against its surround.")
+
+
+def joined(regions: list[Region]) -> Region:
+    """One region made of several images (each masked as found, the gaps between black)."""
+    mask = np.maximum.reduce([r.mask for r in regions])
+    x, y, w, h = cv2.boundingRect(mask)
+    views = f"{DETECTION} ({len(regions)} views)"
+    return Region(mask, (int(x), int(y), int(w), int(h)), views, rectangle=False)

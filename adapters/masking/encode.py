@@ -24,8 +24,15 @@ import numpy as np
 from adapters.endoscope.blanks import Range
 from adapters.endoscope.region import Region
 from adapters.endoscope.segments import Segment
+from adapters.endoscope.watch import FrameWatch
 from adapters.masking.encoders import Encoder, choose
-from adapters.masking.keyframe_tap import OnKeyframe, frame_numbers, keyframe_tap, tap_args
+from adapters.masking.keyframe_tap import (
+    OnKeyframe,
+    frame_numbers,
+    frame_pipe,
+    keyframe_tap,
+    tap_args,
+)
 from adapters.masking.text_tracks import TimedBox
 from adapters.video.ffmpeg_frames import run_encoder
 from adapters.video.opencv_frames import VideoInfo
@@ -41,7 +48,7 @@ MAX_KEYFRAME_SECONDS = 1.0
 # Full-range input (MJPEG capture boxes: yuvj420p) is brought to the limited range first:
 # drawbox fills "black" as limited-range luma 16, which a full-range frame shows as grey
 # (level ~18 after the final conversion), so the outside would fail its check.
-LIMITED_RANGE = "[0:v]scale=out_range=limited,"
+LIMITED_RANGE = "scale=out_range=limited,"
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
@@ -57,6 +64,7 @@ def filter_graph(
     tail: str = "",
     segments: Sequence[Segment] = (),
     boxes: Sequence[TimedBox] = (),
+    watched: tuple[int, int] | None = None,
 ) -> str:
     """The ``-filter_complex`` graph from input 0 (and the corner picture, input 1) to [out].
 
@@ -64,17 +72,22 @@ def filter_graph(
     each of ``boxes`` (text inside the image) over its own frames. Several ``segments`` (the
     image changes mid-video) replace ``region``: each region masks only its own frames
     (``enable``), and the corner pictures of the non-rectangular ones are inputs 1, 2, ...
-    in their order.
+    in their order. With ``watched`` (``w, h``), a tiny BGR copy of every input frame, before
+    any mask, also leaves the graph as [tiny] (``watch_args``).
     """
+    head = "[0:v]" + LIMITED_RANGE
+    if watched is not None:
+        head = (f"[0:v]split=2[in][watch];[watch]scale={watched[0]}:{watched[1]}:flags=area,"
+                f"format=bgr24[tiny];[in]{LIMITED_RANGE}")  # fmt: skip
     if len(segments) > 1:
         corners = iter(range(1, len(segments) + 1))
-        chain = LIMITED_RANGE + ",".join(
+        chain = head + ",".join(
             _mask_steps(s.region, next(corners) if not s.region.rectangle else None,
                         when(s.ranges), f"seg{i}")
             for i, s in enumerate(segments)
         )  # fmt: skip
     else:
-        chain = LIMITED_RANGE + _mask_steps(region, 1 if corners_input else None, "", "boxed")
+        chain = head + _mask_steps(region, 1 if corners_input else None, "", "boxed")
     for b in boxes:
         chain += (f",drawbox=x={b.x}:y={b.y}:w={b.w}:h={b.h}:color=black:t=fill"
                   f":enable='between(n,{b.first},{b.last})'")  # fmt: skip
@@ -167,6 +180,7 @@ def encode_masked(
     segments: Sequence[Segment] = (),
     boxes: Sequence[TimedBox] = (),
     numbered: Callable[[list[int]], None] | None = None,
+    watch: FrameWatch | None = None,
 ) -> int:
     """Mask and encode ``source`` into ``target`` in one ffmpeg run; return frames written.
 
@@ -191,7 +205,8 @@ def encode_masked(
                    for i, r in enumerate(shapes) if not r.rectangle]  # fmt: skip
         encoder = encoder or choose("libx264")
         tail = encoder.filter_tail()
-        graph = filter_graph(region, info, bool(corners), blank, tail, segments, boxes)
+        tiny = None if watch is None else watch.size
+        graph = filter_graph(region, info, bool(corners), blank, tail, segments, boxes, tiny)
         starts = [a for s in segments for a, _ in s.ranges] if len(segments) > 1 else []
         args, fds = _encode_args(source, target, graph, corners, info, encoder, starts), []
         times = folder / "keyframe-times.txt"
@@ -199,6 +214,11 @@ def encode_masked(
             size = even_size(info.width, info.height)
             fds.append(stack.enter_context(keyframe_tap(*size, on_keyframe)))
             args += tap_args(fds[-1], times if numbered is not None else None)
+        if watch is not None:
+            shape = (watch.size[1], watch.size[0], 3)
+            fds.append(stack.enter_context(frame_pipe(shape, watch.add, "frame-watch")))
+            args += ["-map", "[tiny]", "-fps_mode", "passthrough", "-f", "rawvideo",
+                     f"pipe:{fds[-1]}"]  # fmt: skip
         frames = run_encoder(args, errors, fds, progress)
         if numbered is not None:
             numbered(frame_numbers(times, info.fps) if times.exists() else [])

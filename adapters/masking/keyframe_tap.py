@@ -69,7 +69,16 @@ def frame_numbers(times: Path, fps: float) -> list[int]:
 
 @contextlib.contextmanager
 def keyframe_tap(width: int, height: int, on_keyframe: OnKeyframe) -> Iterator[int]:
-    """Yield the write end of a pipe for ffmpeg (``tap_args``); feed ``on_keyframe`` from it.
+    """Yield the write end of a pipe for ffmpeg (``tap_args``); feed ``on_keyframe`` from it."""
+    with frame_pipe((3, height, width), on_keyframe, "keyframe-tap") as fd:
+        yield fd
+
+
+@contextlib.contextmanager
+def frame_pipe(
+    shape: tuple[int, ...], on_frame: Callable[[np.ndarray], None], name: str
+) -> Iterator[int]:
+    """Yield the write end of a pipe of raw ``shape``-d frames; a thread feeds ``on_frame``.
 
     The block must start ffmpeg with the descriptor passed on and wait for it to end. On
     exit the pipe is closed and the reader joined; an error of the reader is raised then,
@@ -80,8 +89,8 @@ def keyframe_tap(width: int, height: int, on_keyframe: OnKeyframe) -> Iterator[i
     failures: list[BaseException] = []
     reader = threading.Thread(
         target=_pump,
-        args=(open(read_fd, "rb"), (3, height, width), on_keyframe, failures),  # noqa: SIM115
-        name="keyframe-tap",
+        args=(open(read_fd, "rb"), shape, on_frame, failures),  # noqa: SIM115
+        name=name,
         daemon=True,
     )
     reader.start()
@@ -95,12 +104,12 @@ def keyframe_tap(width: int, height: int, on_keyframe: OnKeyframe) -> Iterator[i
 
 
 def _pump(
-    pipe: IO[bytes], shape: tuple[int, int, int], on_keyframe: OnKeyframe,
+    pipe: IO[bytes], shape: tuple[int, ...], on_frame: Callable[[np.ndarray], None],
     failures: list[BaseException],
 ) -> None:  # fmt: skip
     try:
         with pipe:
-            for planes in read_frames(pipe, shape):
-                on_keyframe(planes)
+            for frame in read_frames(pipe, shape):
+                on_frame(frame)
     except BaseException as failure:  # handed to the thread that waits for the encode
         failures.append(failure)

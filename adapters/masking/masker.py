@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
     from adapters.endoscope.blanks import Range
     from adapters.endoscope.region import Region
+    from adapters.endoscope.scene import Reference
     from adapters.endoscope.segments import Segment
+    from adapters.endoscope.watch import FrameWatch
     from adapters.masking.encoders import Encoder
     from adapters.masking.inside_text import InsideReader
     from adapters.masking.text_tracks import TimedBox
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OnProgress = Callable[[str, int, int], None]  # video_id, frames done, frames in total
+# Frames without an image that only the watch saw (the samples missed them): beyond this
+# share of the video the samples did not show what it is, and the region is not trusted.
+MAX_UNSEEN_SHARE = 0.5
 
 
 class OpenCVMasker:
@@ -139,6 +144,7 @@ class OpenCVMasker:
         from adapters.masking.inside_text import warmed_up
         from adapters.masking.text_tracks import MAX_COVER, frames_text, largest_cover
         from adapters.masking.text_tracks import describe as describe_boxes
+        from adapters.video.frame_ranges import merge
         from adapters.video.opencv_frames import read_info
 
         info = read_info(source)
@@ -161,10 +167,17 @@ class OpenCVMasker:
             versions["geometry"] = (
                 f"pad {info.width}x{info.height} to {padded[0]}x{padded[1]} (yuv420p)"
             )
-        with warmed_up(*ocr), atomic_target(target) as temp:
-            job = _Job(video_id, source, temp, info, ocr[0], ocr[1], blank, encoder, segments)
-            written, checked, boxes = self._encode_and_check(job, region, [])
-            found = checked.inside_lines
+        with warmed_up(ocr[1]), atomic_target(target) as temp:  # the outside OCR loads if needed
+            job = _Job(video_id, source, temp, info, ocr[0], ocr[1], blank, encoder, segments,
+                       finding.scene)  # fmt: skip
+            first = self._encode_and_check(job, region, [])
+            _refuse_cut(first.watch)
+            found, boxes = first.checked.inside_lines, first.boxes
+            missed = first.watch.unplanned(job.blank)  # between the samples: a brief screen
+            _refuse_unrepresentative(missed, info.frames)
+            if missed:
+                job = dataclasses.replace(job, blank=merge([*job.blank, *missed]))
+                versions["blanked_frames"] = describe(job.blank)
             inside = f"{found} line(s) of text read inside the image"
             if boxes:  # text drawn into the picture: black it out where shown, read again
                 cover, frame = largest_cover(boxes, region.mask)
@@ -178,31 +191,44 @@ class OpenCVMasker:
                 versions["masking_profile"] = (
                     f"{region.description} minus {len(boxes)} text box(es)"
                 )
-                written, checked, left = self._encode_and_check(job, region, boxes)
-                if left:
+            final = first
+            if boxes or missed:
+                final = self._encode_and_check(job, region, boxes)
+                if final.boxes:
                     raise LevelFailure(
                         Reason.TEXT_INSIDE_IMAGE,
-                        f"{checked.inside_lines} line(s) of text stay readable inside the "
-                        "endoscope image after masking them.",
+                        f"{final.checked.inside_lines} line(s) of text stay readable inside "
+                        "the endoscope image after masking them.",
                     )
-                checked = dataclasses.replace(
-                    checked, inside_lines=found, inside_masked=describe_boxes(boxes)
-                )
+                if final.watch.unplanned(job.blank):
+                    raise LevelFailure(
+                        Reason.ROI_UNCERTAIN,
+                        "Frames without an endoscope image are still shown after masking.",
+                    )
+            checked = dataclasses.replace(
+                final.checked, inside_lines=found,
+                inside_masked=describe_boxes(boxes) if boxes else "", late_blanked=describe(missed),
+            )  # fmt: skip
+            if boxes:
                 inside += (f", {len(boxes)} box(es) blacked out inside the image over frames "
                            f"{frames_text(boxes)}")  # fmt: skip
-            if blank:
-                inside += f"; blacked out whole, without an endoscope image: {describe(blank)}"
+            if job.blank:
+                inside += f"; blacked out whole, without an endoscope image: {describe(job.blank)}"
+            if missed:
+                inside += f" ({describe(missed)} of them seen only while encoding)"
             if segments:
                 inside += f"; the image changes: {len(segments)} regions, each on its frames"
+        written = final.written
         return region, written, checked, inside
 
-    def _encode_and_check(
-        self, job: _Job, region: Region, boxes: list[TimedBox]
-    ) -> tuple[int, Verification, list[TimedBox]]:
+    def _encode_and_check(self, job: _Job, region: Region, boxes: list[TimedBox]) -> _Pass:
         """One masked encode into ``job.temp``, checked outside and read inside the image.
 
-        ``boxes`` are blacked out over their frames; returned are the boxes text was read in.
+        ``boxes`` are blacked out over their frames; returned are the boxes text was read in
+        and what the watch saw of every input frame.
         """
+        from adapters.endoscope.activity import tiny_size
+        from adapters.endoscope.watch import FrameWatch
         from adapters.masking.encode import encode_masked, even_size, keyframe_gap
         from adapters.masking.verify import KeyframePeak, verify_output
 
@@ -218,6 +244,7 @@ class OpenCVMasker:
         read_in = _read_region(region, job.segments)
         inside = _inside_reader(job.inside_ocr, read_in, [b.box for b in boxes], info.frames // gap)
         numbers: list[int] = []
+        watch = FrameWatch(region, job.segments, job.reference, tiny_size(info.width, info.height))
 
         def keyframe(planes: np.ndarray) -> None:
             seen.add(planes)
@@ -226,7 +253,7 @@ class OpenCVMasker:
         try:
             written = encode_masked(
                 job.source, job.temp, region, info, progress, keyframe, job.blank, job.encoder,
-                job.segments, boxes, numbers.extend,
+                job.segments, boxes, numbers.extend, watch,
             )  # fmt: skip
         finally:
             reading = inside.result()
@@ -240,8 +267,43 @@ class OpenCVMasker:
         checked = dataclasses.replace(
             checked, inside_keyframes=reading.keyframes, inside_gap=gap,
             inside_lines=len(found), inside_left=len(found) if boxes else 0,
+            watched=watch.frames,
         )  # fmt: skip
-        return written, checked, found
+        return _Pass(written, checked, found, watch)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pass:
+    """One masked encode: frames written, what was checked, text read inside, the watch."""
+
+    written: int
+    checked: Verification
+    boxes: list[TimedBox]
+    watch: FrameWatch
+
+
+def _refuse_unrepresentative(missed: list[Range], frames: int) -> None:
+    """Fail when most frames show no image around a region its samples found: unsure."""
+    count = sum(end - start + 1 for start, end in missed)
+    if count > MAX_UNSEEN_SHARE * frames:
+        raise LevelFailure(
+            Reason.ROI_UNCERTAIN,
+            f"{count} of {frames} frames show no endoscope image where the samples found one: "
+            "the image is uncertain.",
+        )
+
+
+def _refuse_cut(watch: FrameWatch) -> None:
+    """Fail when a live picture was seen outside the region: the mask would cut the image."""
+    from adapters.endoscope.watch import MAX_CUT_SHARE
+
+    share = watch.cut_share()
+    if share > MAX_CUT_SHARE:
+        raise LevelFailure(
+            Reason.ROI_UNCERTAIN,
+            f"A changing picture {share:.0%} the size of the endoscope image was seen outside "
+            "it: the mask would cut the image.",
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -257,6 +319,7 @@ class _Job:
     blank: list[Range]
     encoder: Encoder
     segments: tuple[Segment, ...] = ()  # the image changes: a region per stretch of frames
+    reference: Reference | None = None  # the video's own endoscopy, to tell scenes from it
 
 
 def _read_region(region: Region, segments: tuple[Segment, ...]) -> Region:

@@ -57,17 +57,21 @@ class Verification:
     inside_masked: str = ""  # what was blacked out inside: ``N box(es) over frames a-b``
     inside_left: int = 0  # lines still read after masking (0 when published)
     segments: int = 1  # regions, each checked on the keyframes of its own frames
+    watched: int = 0  # input frames classified while encoding (a screen without the image)
+    late_blanked: str = ""  # of them, frames the samples missed: ``N frames (a-b)``
 
     def summary(self) -> str:
         """What was checked, in one line for the event (no patient data)."""
         each = f" of its segment ({self.segments} segments)" if self.segments > 1 else ""
         gap = f" (at most {self.inside_gap} frames apart)" if self.inside_gap else ""
         masked = f"; blacked out inside: {self.inside_masked}" if self.inside_masked else ""
+        late = f", {self.late_blanked} blacked out whole" if self.late_blanked else ""
+        watched = f"; every frame watched ({self.watched}){late}" if self.watched else ""
         return (
             f"{self.keyframes} keyframes black outside the image{each} (peak {self.peak}, "
             f"{self.ocr_crops} area(s) read); {self.inside_keyframes} keyframe(s) read inside"
             f"{gap}, {self.inside_lines} line(s) of text found there{masked}, "
-            f"{self.inside_left} readable after masking"
+            f"{self.inside_left} readable after masking{watched}"
         )
 
 

@@ -26,7 +26,7 @@ MIN_PSNR_DB = 35.0
 MASKED = [
     "vignette_circle", "olympus_720p", "olympus_1280x1024", "olympus_sd", "fujifilm_colour",
     "sd_octagon", "hevc_circle", "grey_cut_rect", "still", "menu_first", "out_of_body", "zoom",
-    "room_in_circle", "nbi_chromo", "shrink", "moving",
+    "room_in_circle", "nbi_chromo", "shrink", "moving", "menu_flash", "dual_view",
 ]  # fmt: skip
 OUTSIDE_MARGIN_PX = 8  # H.264 blurs the mask's edge over a few pixels (as verify.py allows)
 

@@ -1,0 +1,104 @@
+"""Every input frame, watched while it is masked, so that no frame escapes the samples.
+
+What level 2 blacks out whole is decided before the masking pass: on samples, and, when
+those showed a frame without an endoscope image, on every frame (``adapters.endoscope.blanks``).
+A registration screen shown for a few frames between two samples is seen by neither. So the
+masking pass also hands a tiny colour copy of every *input* frame (split off before the mask,
+``adapters.masking.encode``) to a ``FrameWatch``, which classifies it as the per-frame pass
+does: a lit surround, or an image that shows a scene instead of endoscopy. Frames it flags
+that the plan did not black out are blacked out by a second encode.
+
+The same copies tell whether the region cuts the image: pixels of the surround that are lit
+and change from frame to frame over most of the video are a live picture the region left
+out (a second view beside the first). A still thumbnail or a ticking clock changes seldom
+or covers a few pixels; ``cut_share`` measures the first against the region's own size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from adapters.endoscope.blanks import SURROUND_LEVEL, View, shows_no_image
+from adapters.endoscope.region import Region
+from adapters.endoscope.scene import Reference
+from adapters.endoscope.segments import Segment
+from adapters.video.frame_ranges import Range, merge
+
+MOVING_LEVEL = 2.0  # mean grey change between frames (tiny copy) of a live picture's pixel
+MIN_LIT_SHARE = 0.5  # of the frames shown: a picture left out is lit in most of them
+MAX_CUT_SHARE = 0.05  # of the region's size: a live picture left out beyond this cuts it
+
+
+class FrameWatch:
+    """Classifies the tiny BGR copies of a video's frames, in order, as they are encoded.
+
+    Args:
+        region: the region that masks every frame, or the common one when ``segments``.
+        segments: when the image changes, the region of each stretch of frames.
+        reference: the video's own endoscopy (None: the surround alone is judged).
+        size: ``(w, h)`` of the tiny copies.
+
+    """
+
+    def __init__(
+        self,
+        region: Region,
+        segments: Sequence[Segment],
+        reference: Reference | None,
+        size: tuple[int, int],
+    ) -> None:
+        self.size = size
+        self.frames = 0
+        self._reference = reference
+        self._stretches = [(start, end, View.of(s.region, size))
+                           for s in segments for start, end in s.ranges]  # fmt: skip
+        self._views = [View.of(region, size)] + [view for _, _, view in self._stretches]
+        self._outside = View.common(self._views).surround  # where no region's image is
+        self._flagged: list[int] = []
+        self._shown = 0
+        self._pairs = 0  # of shown frames one after the other
+        self._previous: np.ndarray | None = None
+        self._change = np.zeros(self._outside.shape, np.float32)
+        self._lit = np.zeros(self._outside.shape, np.uint32)
+
+    def add(self, tiny: np.ndarray) -> None:
+        """Take the next frame's tiny copy (``h x w x 3`` BGR)."""
+        frame, self.frames = self.frames, self.frames + 1
+        grey = cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
+        if shows_no_image(tiny, grey, self._view(frame), self._reference):
+            self._flagged.append(frame)
+            self._previous = None
+            return
+        self._shown += 1
+        self._lit += grey > SURROUND_LEVEL
+        if self._previous is not None:
+            self._change += cv2.absdiff(grey, self._previous).astype(np.float32)
+            self._pairs += 1
+        self._previous = grey
+
+    def _view(self, frame: int) -> View:
+        for start, end, view in self._stretches:
+            if start <= frame <= end:
+                return view
+        return self._views[0]
+
+    def flagged(self) -> list[Range]:
+        """The frames seen without an endoscope image, as merged inclusive ranges."""
+        return merge((frame, frame) for frame in self._flagged)
+
+    def unplanned(self, blank: Sequence[Range]) -> list[Range]:
+        """The flagged frames outside ``blank`` (frames the plan would have shown)."""
+        missed = [f for f in self._flagged if not any(a <= f <= b for a, b in blank)]
+        return merge((frame, frame) for frame in missed)
+
+    def cut_share(self) -> float:
+        """The live picture seen outside every region, as a share of the region's size."""
+        if self._pairs == 0:
+            return 0.0
+        moving = self._change / self._pairs >= MOVING_LEVEL
+        lit = self._lit >= MIN_LIT_SHARE * self._shown
+        left_out = int(np.count_nonzero(moving & lit & self._outside))
+        return left_out / max(int(np.count_nonzero(self._views[0].inside)), 1)
