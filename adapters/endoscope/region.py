@@ -25,7 +25,7 @@ MIN_REGION_FRACTION = 0.05  # a smaller changing region is a clock, not an endos
 # the black surround, or text burned into the picture): level 2 cannot vouch for it.
 MAX_REGION_FRACTION = 0.97
 MIN_SOLIDITY = 0.5  # changing pixels / hull area: less is several things moving, not one
-SECOND_VIEW_FRACTION = 0.25  # of the largest image: a component this big is a view of its own
+SECOND_VIEW_FRACTION = 0.15  # of the largest image: a component this big is a view of its own
 PROFILE_INSIDE_FRACTION = 0.99  # share of the found image that must fall in a profile
 PROFILE_MIN_IOU = 0.9  # overlap of the found image with a (scaled) profile outline
 RIM_MARGIN_SMALL_PX = 1.5  # widen the found outline by this many small pixels: the rim

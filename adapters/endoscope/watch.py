@@ -8,6 +8,12 @@ masking pass also hands a tiny colour copy of every *input* frame (split off bef
 does: a lit surround, or an image that shows a scene instead of endoscopy. Frames it flags
 that the plan did not black out are blacked out by a second encode.
 
+Text that appears inside the image between two keyframes (a line shown for half a second,
+a dark screen with white letters, a fade) is never read there: the reading runs on the
+encoder's keyframes. The watch marks the frames where something sharp appears or vanishes
+(``onsets``: tiny pixels that jump by ``JUMP_LEVEL`` from one frame to the next, where tissue
+moves smoothly), so that the next encode forces a keyframe on each and reads it.
+
 The same copies tell whether the region cuts the image: pixels of the surround that are lit
 and change from frame to frame over most of the video are a live picture the region left
 out (a second view beside the first). A still thumbnail or a ticking clock changes seldom
@@ -29,6 +35,8 @@ from adapters.video.frame_ranges import Range, merge
 
 MOVING_LEVEL = 2.0  # mean grey change between frames (tiny copy) of a live picture's pixel
 MIN_LIT_SHARE = 0.5  # of the frames shown: a picture left out is lit in most of them
+JUMP_LEVEL = 40  # grey change of a tiny pixel from one frame to the next: something appeared
+MIN_JUMP_PIXELS = 2  # tiny pixels (a short word at 1080p covers a few)
 MAX_CUT_SHARE = 0.05  # of the region's size: a live picture left out beyond this cuts it
 
 
@@ -58,6 +66,8 @@ class FrameWatch:
         self._views = [View.of(region, size)] + [view for _, _, view in self._stretches]
         self._outside = View.common(self._views).surround  # where no region's image is
         self._flagged: list[int] = []
+        self._onsets: list[int] = []
+        self._last: np.ndarray | None = None  # the frame before, flagged or not
         self._shown = 0
         self._pairs = 0  # of shown frames one after the other
         self._previous: np.ndarray | None = None
@@ -68,7 +78,13 @@ class FrameWatch:
         """Take the next frame's tiny copy (``h x w x 3`` BGR)."""
         frame, self.frames = self.frames, self.frames + 1
         grey = cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
-        if shows_no_image(tiny, grey, self._view(frame), self._reference):
+        view = self._view(frame)
+        if self._last is not None:
+            jumped = (cv2.absdiff(grey, self._last) >= JUMP_LEVEL) & ~view.surround
+            if np.count_nonzero(jumped) >= MIN_JUMP_PIXELS:
+                self._onsets.append(frame)
+        self._last = grey
+        if shows_no_image(tiny, grey, view, self._reference):
             self._flagged.append(frame)
             self._previous = None
             return
@@ -93,6 +109,10 @@ class FrameWatch:
         """The flagged frames outside ``blank`` (frames the plan would have shown)."""
         missed = [f for f in self._flagged if not any(a <= f <= b for a, b in blank)]
         return merge((frame, frame) for frame in missed)
+
+    def onsets(self) -> list[int]:
+        """The frames where something sharp appeared or vanished in the image, in order."""
+        return list(self._onsets)
 
     def cut_share(self) -> float:
         """The live picture seen outside every region, as a share of the region's size."""

@@ -181,6 +181,7 @@ def encode_masked(
     boxes: Sequence[TimedBox] = (),
     numbered: Callable[[list[int]], None] | None = None,
     watch: FrameWatch | None = None,
+    keyframes: Sequence[int] = (),
 ) -> int:
     """Mask and encode ``source`` into ``target`` in one ffmpeg run; return frames written.
 
@@ -208,6 +209,7 @@ def encode_masked(
         tiny = None if watch is None else watch.size
         graph = filter_graph(region, info, bool(corners), blank, tail, segments, boxes, tiny)
         starts = [a for s in segments for a, _ in s.ranges] if len(segments) > 1 else []
+        starts += keyframes
         args, fds = _encode_args(source, target, graph, corners, info, encoder, starts), []
         times = folder / "keyframe-times.txt"
         if on_keyframe is not None:

@@ -30,6 +30,7 @@ import numpy as np
 from adapters.masking.text_candidates import Candidate, CandidateFinder, same_ink
 from adapters.masking.text_tracks import BOX_MARGIN_PX, TimedBox, overlaps, track_lines, union
 from adapters.masking.text_tracks import widen as widen_box
+from adapters.video.frame_ranges import Range
 from adapters.video.ocr import ENGINE, OcrEngine, OcrUnavailable, RapidOcr, TextBox, _box
 
 # The image read whole (a backstop for large or unusual text the cheap look may miss; small
@@ -150,14 +151,22 @@ class InsideReading:
         keyframes = range(len(self.found))
         return len(track_lines(self.found, keyframes, len(self.found))) + len(self.whole)
 
-    def boxes(self, numbers: Sequence[int], frames: int, size: tuple[int, int]) -> list[TimedBox]:
+    def boxes(
+        self, numbers: Sequence[int], frames: int, size: tuple[int, int],
+        blank: Sequence[Range] = (),
+    ) -> list[TimedBox]:  # fmt: skip
         """The boxes to black out, widened, over their frames (``numbers``: of each keyframe).
 
         Without a frame number for every keyframe read, every line spans the whole video.
+        What was read on keyframes in ``blank`` (blacked out whole) needs no box.
         """
         width, height = size
         known = len(numbers) == len(self.found)
-        tracks = track_lines(self.found, numbers if known else range(len(self.found)), frames)
+        found = self.found
+        if known and blank:
+            found = [[] if any(a <= n <= b for a, b in blank) else boxes
+                     for n, boxes in zip(numbers, found, strict=True)]  # fmt: skip
+        tracks = track_lines(found, numbers if known else range(len(found)), frames)
         spans = [(t.first, t.last) if known else (0, frames - 1) for t in tracks]
         timed = [
             TimedBox(*widen_box(t.box, BOX_MARGIN_PX, width, height), *span)

@@ -142,9 +142,9 @@ class OpenCVMasker:
         from adapters.endoscope.blanks import classify_finding, describe
         from adapters.masking.encode import even_size
         from adapters.masking.inside_text import warmed_up
-        from adapters.masking.text_tracks import MAX_COVER, frames_text, largest_cover
         from adapters.masking.text_tracks import describe as describe_boxes
-        from adapters.video.frame_ranges import merge
+        from adapters.masking.text_tracks import frames_text
+        from adapters.masking.verify import VerificationFailed
         from adapters.video.opencv_frames import read_info
 
         info = read_info(source)
@@ -170,45 +170,21 @@ class OpenCVMasker:
         with warmed_up(ocr[1]), atomic_target(target) as temp:  # the outside OCR loads if needed
             job = _Job(video_id, source, temp, info, ocr[0], ocr[1], blank, encoder, segments,
                        finding.scene)  # fmt: skip
-            first = self._encode_and_check(job, region, [])
-            _refuse_cut(first.watch)
-            found, boxes = first.checked.inside_lines, first.boxes
-            missed = first.watch.unplanned(job.blank)  # between the samples: a brief screen
-            _refuse_unrepresentative(missed, info.frames)
+            final, job, boxes, missed, found = self._passes(job, region)
+            if final.failure is not None:
+                raise VerificationFailed(final.failure)
             if missed:
-                job = dataclasses.replace(job, blank=merge([*job.blank, *missed]))
                 versions["blanked_frames"] = describe(job.blank)
-            inside = f"{found} line(s) of text read inside the image"
-            if boxes:  # text drawn into the picture: black it out where shown, read again
-                cover, frame = largest_cover(boxes, region.mask)
-                if cover > MAX_COVER:
-                    raise LevelFailure(
-                        Reason.TEXT_INSIDE_IMAGE,
-                        f"Blacking out the text read inside the endoscope image would hide "
-                        f"{cover:.0%} of the image on frame {frame} (more than "
-                        f"{MAX_COVER:.0%}): the video is not worth publishing so.",
-                    )
+            if boxes:
                 versions["masking_profile"] = (
                     f"{region.description} minus {len(boxes)} text box(es)"
                 )
-            final = first
-            if boxes or missed:
-                final = self._encode_and_check(job, region, boxes)
-                if final.boxes:
-                    raise LevelFailure(
-                        Reason.TEXT_INSIDE_IMAGE,
-                        f"{final.checked.inside_lines} line(s) of text stay readable inside "
-                        "the endoscope image after masking them.",
-                    )
-                if final.watch.unplanned(job.blank):
-                    raise LevelFailure(
-                        Reason.ROI_UNCERTAIN,
-                        "Frames without an endoscope image are still shown after masking.",
-                    )
             checked = dataclasses.replace(
                 final.checked, inside_lines=found,
                 inside_masked=describe_boxes(boxes) if boxes else "", late_blanked=describe(missed),
+                read_on_change=len(job.keyframes),
             )  # fmt: skip
+            inside = f"{found} line(s) of text read inside the image"
             if boxes:
                 inside += (f", {len(boxes)} box(es) blacked out inside the image over frames "
                            f"{frames_text(boxes)}")  # fmt: skip
@@ -221,6 +197,50 @@ class OpenCVMasker:
         written = final.written
         return region, written, checked, inside
 
+    def _passes(
+        self, job: _Job, region: Region
+    ) -> tuple[_Pass, _Job, list[TimedBox], list[Range], int]:
+        """Encode until nothing new is seen: at most three masked encodes.
+
+        The first may find frames without an image that the samples missed (the watch),
+        frames where something appeared between two keyframes (read on the next encode, a
+        keyframe forced on each), and text inside the image (blacked out by the next). An
+        encode after the first must read nothing that is not masked; a third is the last.
+
+        Returns:
+            The last pass, the job as it was last encoded, the boxes blacked out inside the
+            image, the frames blacked out that only the watch saw, the lines read inside.
+        """
+        from adapters.video.frame_ranges import merge
+
+        first = self._encode_and_check(job, region, [])
+        _refuse_cut(first.watch)
+        missed = first.watch.unplanned(job.blank)  # between the samples: a brief screen
+        _refuse_unrepresentative(missed, job.info.frames)
+        blank = merge([*job.blank, *missed])
+        unread = _unread(first, blank)
+        job = dataclasses.replace(job, blank=blank, keyframes=tuple(unread))
+        boxes, found, final = first.boxes, first.checked.inside_lines, first
+        for attempt in range(2):
+            if not (boxes or missed or unread) or (attempt and not (final.boxes and unread)):
+                break
+            if attempt:  # text read on the keyframes forced where something appeared
+                boxes, found = boxes + final.boxes, found + len(final.boxes)
+            _refuse_cover(boxes, region)
+            final = self._encode_and_check(job, region, boxes)
+            if final.watch.unplanned(job.blank):
+                raise LevelFailure(
+                    Reason.ROI_UNCERTAIN,
+                    "Frames without an endoscope image are still shown after masking.",
+                )
+        if final is not first and final.boxes:
+            raise LevelFailure(
+                Reason.TEXT_INSIDE_IMAGE,
+                f"{final.checked.inside_lines} line(s) of text stay readable inside "
+                "the endoscope image after masking them.",
+            )
+        return final, job, boxes, missed, found
+
     def _encode_and_check(self, job: _Job, region: Region, boxes: list[TimedBox]) -> _Pass:
         """One masked encode into ``job.temp``, checked outside and read inside the image.
 
@@ -230,7 +250,12 @@ class OpenCVMasker:
         from adapters.endoscope.activity import tiny_size
         from adapters.endoscope.watch import FrameWatch
         from adapters.masking.encode import encode_masked, even_size, keyframe_gap
-        from adapters.masking.verify import KeyframePeak, verify_output
+        from adapters.masking.verify import (
+            KeyframePeak,
+            Verification,
+            VerificationFailed,
+            verify_output,
+        )
 
         info = job.info
         size = even_size(info.width, info.height)
@@ -253,7 +278,7 @@ class OpenCVMasker:
         try:
             written = encode_masked(
                 job.source, job.temp, region, info, progress, keyframe, job.blank, job.encoder,
-                job.segments, boxes, numbers.extend, watch,
+                job.segments, boxes, numbers.extend, watch, job.keyframes,
             )  # fmt: skip
         finally:
             reading = inside.result()
@@ -262,14 +287,20 @@ class OpenCVMasker:
                 Reason.TRUNCATED_VIDEO,
                 f"Only {written} of {info.frames} declared frames could be decoded.",
             )
-        checked = verify_output(str(job.temp), region, info, written, job.ocr, seen, job.segments)
-        found = reading.boxes(numbers, written, size)
+        failure = None
+        try:
+            checked = verify_output(
+                str(job.temp), region, info, written, job.ocr, seen, job.segments
+            )
+        except VerificationFailed as failed:  # a screen on a keyframe: the next encode blanks it
+            checked, failure = Verification(seen.keyframes, 0, 0), str(failed)
+        found = reading.boxes(numbers, written, size, [*job.blank, *watch.flagged()])
         checked = dataclasses.replace(
             checked, inside_keyframes=reading.keyframes, inside_gap=gap,
             inside_lines=len(found), inside_left=len(found) if boxes else 0,
             watched=watch.frames,
         )  # fmt: skip
-        return _Pass(written, checked, found, watch)
+        return _Pass(written, checked, found, watch, numbers, failure)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -280,6 +311,41 @@ class _Pass:
     checked: Verification
     boxes: list[TimedBox]
     watch: FrameWatch
+    keyframes: list[int]  # the frame number of each keyframe written
+    failure: str | None = None  # why the output failed its check (the next encode may fix it)
+
+
+MAX_CHANGE_KEYFRAMES = 64  # frames read because something appeared between keyframes
+
+
+def _unread(first: _Pass, blank: list[Range]) -> list[int]:
+    """The frames where something appeared that no keyframe of ``first`` showed."""
+    keyframes = set(first.keyframes)
+    unread = [f for f in first.watch.onsets() if f not in keyframes
+              and not any(a <= f <= b for a, b in blank)]  # fmt: skip
+    if len(unread) > MAX_CHANGE_KEYFRAMES:
+        raise LevelFailure(
+            Reason.TEXT_INSIDE_IMAGE,
+            f"The image changes abruptly on {len(unread)} frames between keyframes: too many "
+            "to read each, so text shown there cannot be ruled out.",
+        )
+    return unread
+
+
+def _refuse_cover(boxes: list[TimedBox], region: Region) -> None:
+    """Fail when the text boxes would black out too much of the image on some frame."""
+    from adapters.masking.text_tracks import MAX_COVER, largest_cover
+
+    if not boxes:
+        return
+    cover, frame = largest_cover(boxes, region.mask)
+    if cover > MAX_COVER:
+        raise LevelFailure(
+            Reason.TEXT_INSIDE_IMAGE,
+            f"Blacking out the text read inside the endoscope image would hide {cover:.0%} "
+            f"of the image on frame {frame} (more than {MAX_COVER:.0%}): the video is not "
+            "worth publishing so.",
+        )
 
 
 def _refuse_unrepresentative(missed: list[Range], frames: int) -> None:
@@ -320,6 +386,7 @@ class _Job:
     encoder: Encoder
     segments: tuple[Segment, ...] = ()  # the image changes: a region per stretch of frames
     reference: Reference | None = None  # the video's own endoscopy, to tell scenes from it
+    keyframes: tuple[int, ...] = ()  # forced where something appeared between keyframes
 
 
 def _read_region(region: Region, segments: tuple[Segment, ...]) -> Region:

@@ -59,6 +59,7 @@ class Verification:
     segments: int = 1  # regions, each checked on the keyframes of its own frames
     watched: int = 0  # input frames classified while encoding (a screen without the image)
     late_blanked: str = ""  # of them, frames the samples missed: ``N frames (a-b)``
+    read_on_change: int = 0  # keyframes forced where something appeared between two
 
     def summary(self) -> str:
         """What was checked, in one line for the event (no patient data)."""
@@ -66,7 +67,9 @@ class Verification:
         gap = f" (at most {self.inside_gap} frames apart)" if self.inside_gap else ""
         masked = f"; blacked out inside: {self.inside_masked}" if self.inside_masked else ""
         late = f", {self.late_blanked} blacked out whole" if self.late_blanked else ""
-        watched = f"; every frame watched ({self.watched}){late}" if self.watched else ""
+        change = (f", {self.read_on_change} frame(s) read where the image changed abruptly"
+                  if self.read_on_change else "")  # fmt: skip
+        watched = f"; every frame watched ({self.watched}){late}{change}" if self.watched else ""
         return (
             f"{self.keyframes} keyframes black outside the image{each} (peak {self.peak}, "
             f"{self.ocr_crops} area(s) read); {self.inside_keyframes} keyframe(s) read inside"
