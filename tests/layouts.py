@@ -50,6 +50,7 @@ class Family:
     banner: bool = False  # name, birth and exam date drawn inside the image
     menu_seconds: float = 0.0  # a registration screen first (or from ``menu_at``)
     menu_at: float = 0.0
+    menu_colour: tuple[int, int, int] = (20, 60, 160)  # RGB of the registration screen
     out_of_body: tuple[float, float] | None = None  # seconds of a room shot
     still: bool = False
     seconds: float = 1.6
@@ -205,7 +206,7 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
     for index in range(frames):
         t = 0.0 if family.still else index / fps
         if menu[0] <= index < menu[1]:
-            frame = _screen(family, (20, 60, 160))
+            frame = _screen(family, family.menu_colour)
         elif body[0] <= index < body[1]:
             frame = _room(family, room_rng, t)
         else:
@@ -264,6 +265,13 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     # a registration screen for three frames, after the first seconds and between keyframes
     Family("menu_flash", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18,
            menu_at=3.6, menu_seconds=0.12, seconds=4.4, fixed_gop=True),
+    # the same on a forced keyframe of the output (its first check must not refuse it)
+    Family("menu_on_keyframe", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18,
+           menu_at=1.44, menu_seconds=0.12, seconds=2.4, fixed_gop=True),
+    # a dark registration screen (its surround is not lit) between two keyframes
+    Family("dark_menu_flash", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18,
+           menu_at=1.04, menu_seconds=0.36, seconds=2.0, fixed_gop=True,
+           menu_colour=(22, 22, 22)),
     # two views side by side, 8 px apart (a processor's dual view)
     Family("dual_view", 960, 540, "rect", (56, 200, 420, 320), (16,), text_px=18,
            second_view=(484, 200, 420, 320)),
@@ -561,4 +569,8 @@ INSIDE_FAMILIES: dict[str, InsideFamily] = {f.name: f for f in (
     InsideFamily("small_text_inside", _CIRCLE_540, (
         InsideLine(f"{NAME}  {BIRTH}", (330, 300), px=12, colour=YELLOW),), details=True),
     InsideFamily("vascular_no_text", _CIRCLE_540, (), details=True),
+    # shown for 9 frames, all between two keyframes of the output (12 frames apart)
+    InsideFamily("between_keyframes", _CIRCLE_540, (
+        InsideLine(NAME, (330, 200), seconds=(1.04, 1.40)),
+        InsideLine(BIRTH, (400, 260), seconds=(1.04, 1.40)))),
 )}  # fmt: skip

@@ -35,7 +35,7 @@ from adapters.video.ffmpeg_frames import stream_frames
 from adapters.video.frame_ranges import Range as Range  # the ranges' type, for the encoders
 from adapters.video.frame_ranges import as_text, merge
 
-SURROUND_LEVEL = 24  # grey above the surround's black, on the tiny copy
+SURROUND_LEVEL = 12  # grey above the surround's black, on the tiny copy (detection assumes <= 10)
 LIT_SURROUND_FRACTION = 0.3  # a frame whose surround is lit this much shows no image
 PAD_FRAMES = 0  # frames blanked beyond each side (every frame is classified: a cut is exact)
 

@@ -19,14 +19,15 @@ from adapters.video.ocr import TextBox
 from domain.reasons import Reason
 from tests.family_checks import BLANK_LEVEL, frames_of, leaks_in_boxes, score
 from tests.layouts import FAMILIES, SECRETS, Recording, image_mask_at, make_recording
-from tests.tesseract_judge import leaks_in_video
+from tests.tesseract_judge import leaks_in_video, read_text, readable
 
 MAX_LOST_PERCENT = 0.5
 MIN_PSNR_DB = 35.0
 MASKED = [
     "vignette_circle", "olympus_720p", "olympus_1280x1024", "olympus_sd", "fujifilm_colour",
     "sd_octagon", "hevc_circle", "grey_cut_rect", "still", "menu_first", "out_of_body", "zoom",
-    "room_in_circle", "nbi_chromo", "shrink", "moving", "menu_flash", "dual_view",
+    "room_in_circle", "nbi_chromo", "shrink", "moving", "menu_flash", "menu_on_keyframe",
+    "dual_view",
 ]  # fmt: skip
 OUTSIDE_MARGIN_PX = 8  # H.264 blurs the mask's edge over a few pixels (as verify.py allows)
 
@@ -56,6 +57,33 @@ def test_each_family_is_anonymized_with_the_whole_image_kept(tmp_path: Path, nam
     if family.zoom_from:  # the mask follows the image: black outside the image of each frame
         assert "2 regions" in result.versions["masking_segments"]
         assert brightest_outside_current_image(recording, target) <= BLANK_LEVEL
+
+
+@pytest.mark.slow
+def test_a_dark_registration_screen_between_keyframes_is_never_published_readable(
+    tmp_path: Path,
+) -> None:
+    recording = make_recording(tmp_path / "in.mp4", FAMILIES["dark_menu_flash"], seed=5)
+    ((start, end),) = recording.blank_ranges
+    assert leaks_on_frames(recording.path, start, end), "the judge must see the screen"
+    target = tmp_path / "out.mp4"
+
+    result = OpenCVMasker().mask("video-d", str(recording.path), str(target))
+
+    if result.succeeded:  # blacked out, or its lines boxed: nothing readable on any frame
+        assert leaks_on_frames(target, start, end) == {}
+    else:  # or refused, as a level that cannot vouch for its output: no output at all
+        assert result.reason in {Reason.TEXT_INSIDE_IMAGE, Reason.VERIFICATION_FAILED}
+        assert not target.exists()
+
+
+def leaks_on_frames(video: Path, start: int, end: int) -> dict[int, list[str]]:
+    """The secrets Tesseract reads on each frame of ``video`` in ``[start, end)``."""
+    found: dict[int, list[str]] = {}
+    for index, frame in enumerate(frames_of(video)):
+        if start <= index < end and (seen := readable(read_text(frame), SECRETS)):
+            found[index] = seen
+    return found
 
 
 def brightest_outside_current_image(recording: Recording, output: Path) -> int:
