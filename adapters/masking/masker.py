@@ -203,6 +203,7 @@ class OpenCVMasker:
 
         ``boxes`` are blacked out over their frames; returned are the boxes text was read in.
         """
+        from adapters.endoscope.segments import read_region
         from adapters.masking.encode import encode_masked, even_size, keyframe_gap
         from adapters.masking.verify import KeyframePeak, verify_output
 
@@ -215,7 +216,7 @@ class OpenCVMasker:
 
         seen = KeyframePeak(*size)  # decoded while encoding
         gap = keyframe_gap(info.frames, info.fps)
-        read_in = _read_region(region, job.segments)
+        read_in = read_region(region, job.segments)
         inside = _inside_reader(job.inside_ocr, read_in, [b.box for b in boxes], info.frames // gap)
         numbers: list[int] = []
 
@@ -257,20 +258,6 @@ class _Job:
     blank: list[Range]
     encoder: Encoder
     segments: tuple[Segment, ...] = ()  # the image changes: a region per stretch of frames
-
-
-def _read_region(region: Region, segments: tuple[Segment, ...]) -> Region:
-    """Where text is looked for: the image, or every segment's image when it changes."""
-    if not segments:
-        return region
-    import numpy as np
-
-    from adapters.endoscope.region import Region
-    from adapters.endoscope.segments import bounding_box
-
-    regions = [s.region for s in segments]
-    mask = np.maximum.reduce([r.mask for r in regions])
-    return Region(mask, bounding_box(regions), region.description, rectangle=False)
 
 
 def _inside_reader(ocr: OcrEngine, region: Region, masked: list[tuple[int, int, int, int]],
