@@ -37,8 +37,9 @@ def verify(
         typer.echo(json.dumps({"video_id": str(uid), "passed": found.passed, **asdict(found)}))
     else:
         verdict = "passed" if found.passed else f"FAILED: {found.problem}"
+        images = f" of {found.segments} images" if found.segments > 1 else ""
         typer.echo(
-            f"{uid}: {verdict} ({found.keyframes} keyframes checked outside the image, "
+            f"{uid}: {verdict} ({found.keyframes} keyframes checked outside the image{images}, "
             f"{found.outside_areas_read} area(s) read; {found.inside_keyframes_read} read "
             f"inside, {found.inside_lines} line(s) of text)"
         )

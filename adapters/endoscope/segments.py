@@ -132,6 +132,15 @@ def bounding_box(regions: Sequence[Region]) -> tuple[int, int, int, int]:
     return x0, y0, x1 - x0, y1 - y0
 
 
+def read_region(region: Region, segments: Sequence[Segment]) -> Region:
+    """Where text is looked for inside: ``region``, or every segment's image when it changes."""
+    if not segments:
+        return region
+    regions = [s.region for s in segments]
+    mask = np.maximum.reduce([r.mask for r in regions])
+    return Region(mask, bounding_box(regions), region.description, rectangle=False)
+
+
 @dataclass(frozen=True)
 class Segment:
     """A region and the frames it masks."""

@@ -248,6 +248,7 @@ class OpenCVMasker:
         and what the watch saw of every input frame.
         """
         from adapters.endoscope.activity import tiny_size
+        from adapters.endoscope.segments import read_region
         from adapters.endoscope.watch import FrameWatch
         from adapters.masking.encode import encode_masked, even_size, keyframe_gap
         from adapters.masking.verify import (
@@ -266,7 +267,7 @@ class OpenCVMasker:
 
         seen = KeyframePeak(*size)  # decoded while encoding
         gap = keyframe_gap(info.frames, info.fps)
-        read_in = _read_region(region, job.segments)
+        read_in = read_region(region, job.segments)
         inside = _inside_reader(job.inside_ocr, read_in, [b.box for b in boxes], info.frames // gap)
         numbers: list[int] = []
         watch = FrameWatch(region, job.segments, job.reference, tiny_size(info.width, info.height))
@@ -387,20 +388,6 @@ class _Job:
     segments: tuple[Segment, ...] = ()  # the image changes: a region per stretch of frames
     reference: Reference | None = None  # the video's own endoscopy, to tell scenes from it
     keyframes: tuple[int, ...] = ()  # forced where something appeared between keyframes
-
-
-def _read_region(region: Region, segments: tuple[Segment, ...]) -> Region:
-    """Where text is looked for: the image, or every segment's image when it changes."""
-    if not segments:
-        return region
-    import numpy as np
-
-    from adapters.endoscope.region import Region
-    from adapters.endoscope.segments import bounding_box
-
-    regions = [s.region for s in segments]
-    mask = np.maximum.reduce([r.mask for r in regions])
-    return Region(mask, bounding_box(regions), region.description, rectangle=False)
 
 
 def _inside_reader(ocr: OcrEngine, region: Region, masked: list[tuple[int, int, int, int]],

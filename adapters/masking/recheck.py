@@ -3,7 +3,9 @@
 The same checks as at publication, from the file alone: the endoscope image is found again
 in the output (its surround is black), the output's keyframes are decoded, everything
 outside the image must be black and unreadable, and the image itself is read for
-text (``adapters.masking.inside_text``).
+text (``adapters.masking.inside_text``). When the image changes mid-video, the output's
+frames are classified again (``adapters.endoscope.blanks.classify_finding``) and each
+segment's keyframes are checked outside its own region; every segment's image is read.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.endoscope.activity import locate_endoscope
+from adapters.endoscope.blanks import classify_finding
+from adapters.endoscope.segments import Segment, read_region
 from adapters.masking.encode import even_size
 from adapters.masking.inside_text import InsideReader
 from adapters.masking.verify import KeyframePeak, VerificationFailed, verify_output
@@ -28,6 +32,7 @@ class Recheck:
     inside_keyframes_read: int
     inside_lines: int
     problem: str | None
+    segments: int = 1  # the images checked, each outside on its own frames (the image changes)
 
     @property
     def passed(self) -> bool:
@@ -45,21 +50,30 @@ def recheck(path: str, ocr: OcrEngine) -> Recheck:
     if finding.region is None:
         return Recheck(0, 0, 0, 0, f"The endoscope image is not found again: {finding.detail}")
     region = finding.region
+    segments: tuple[Segment, ...] = ()
+    if len(finding.regions) > 1:  # the image changes: each frame's own region, as level 2 did
+        passed = classify_finding(path, finding, info.frames)
+        region, segments = passed.region(region), passed.segments
     width, height = even_size(info.width, info.height)
-    x, y, w, h = region.bbox
-    seen = KeyframePeak(width, height)
-    inside = InsideReader(ocr, region.mask[y : y + h, x : x + w], region.bbox)
+    # with segments, verify_output decodes the keyframes again, numbered from the index
+    seen = None if segments else KeyframePeak(width, height)
+    read_in = read_region(region, segments)
+    x, y, w, h = read_in.bbox
+    inside = InsideReader(ocr, read_in.mask[y : y + h, x : x + w], read_in.bbox)
+    decoded = 0
     try:
         for planes in stream_frames(["-skip_frame", "nokey", "-i", path], "null", width, height,
                                     "gbrp"):  # fmt: skip
-            seen.add(planes)
+            if seen is not None:
+                seen.add(planes)
             inside.add(planes)
+            decoded += 1
     finally:
         reading = inside.result()
-    read, lines = reading.keyframes, reading.lines
+    read, lines, count = reading.keyframes, reading.lines, max(len(segments), 1)
     try:
-        checked = verify_output(path, region, info, info.frames, ocr, seen)
+        checked = verify_output(path, region, info, info.frames, ocr, seen, segments)
     except VerificationFailed as failed:
-        return Recheck(seen.keyframes, 0, read, lines, str(failed))
+        return Recheck(decoded, 0, read, lines, str(failed), count)
     problem = f"{lines} line(s) of text readable inside the image." if lines else None
-    return Recheck(seen.keyframes, checked.ocr_crops, read, lines, problem)
+    return Recheck(checked.keyframes, checked.ocr_crops, read, lines, problem, count)
