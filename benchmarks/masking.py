@@ -12,9 +12,10 @@ CPU seconds of the baseline and of level 2 (the machine is shared: wall ratios a
 the cost of the checks added for unseen recorders (region search with brightness, reading
 the image for text on every keyframe, as recorded and with a banner and a clock drawn in,
 classifying every frame by its surround and by what its image shows when a sample showed no
-endoscopy), and the whole ``endoveil import`` of a 16 s clip with Ollama down against the
-baseline (start-up, copy and hash, probe, detection, encode, verification), with a breakdown
-of its fixed costs in wall and CPU seconds (``benchmarks/import_phases.py``).
+endoscopy, and watching every frame during the encode), and the whole ``endoveil import`` of
+a 16 s clip with Ollama down against the baseline (start-up, copy and hash, probe, detection,
+encode, verification), with a breakdown of its fixed costs in wall and CPU seconds
+(``benchmarks/import_phases.py``).
 Each timing is repeated; min / median / max are printed (the machine is shared).
 """
 
@@ -118,8 +119,12 @@ import itertools, json, statistics, sys, time
 import cv2
 import numpy as np
 from adapters.endoscope.activity import locate_endoscope
+import resource, tempfile
+from pathlib import Path
+from adapters.endoscope.activity import tiny_size
 from adapters.endoscope.blanks import find_blank_ranges
-from adapters.masking.encode import keyframe_gap
+from adapters.endoscope.watch import FrameWatch
+from adapters.masking.encode import encode_masked, keyframe_gap
 from adapters.masking.inside_text import CropOcr, InsideReader
 from adapters.video.ffmpeg_frames import stream_frames
 from adapters.video.opencv_frames import read_info
@@ -170,6 +175,23 @@ start = time.perf_counter()
 find_blank_ranges(path, region, info.frames, finding.scene)
 report["blanks"] = time.perf_counter() - start
 report["frames"] = info.frames
+
+
+def cpu():
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+spent = {False: [], True: []}  # the masking encode without and with the watch, twice each
+for watched in (False, True, False, True):
+    watch = FrameWatch(region, (), finding.scene, tiny_size(info.width, info.height))
+    before = cpu()
+    with tempfile.TemporaryDirectory() as folder:
+        encode_masked(path, Path(folder) / "out.mp4", region, info,
+                      watch=watch if watched else None)
+    spent[watched].append(cpu() - before)
+report["watch_cpu"] = min(spent[True]) - min(spent[False])
+report["encode_cpu"] = min(spent[False])
 print(json.dumps(report))
 """
 
@@ -294,6 +316,10 @@ def main() -> None:
     print(inside_line("as recorded", costs["plain"], costs["keyframes"]))
     print(inside_line("a still banner and a ticking clock drawn in", costs["text"],
                       costs["keyframes"]))  # fmt: skip
+    print(f"    watching every frame during the encode (tiny copy split off the input, lit "
+          f"surround, scene, changes): {costs['watch_cpu']:.2f} CPU s on "
+          f"{costs['encode_cpu']:.1f} CPU s of masking encode "
+          f"({100 * costs['watch_cpu'] / costs['encode_cpu']:.1f} %)")  # fmt: skip
     clip16 = work / "olympus-16s.mp4"
     if not clip16.exists():
         make_video(clip16, "olympus", seconds=16.0, seed=3)
