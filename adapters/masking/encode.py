@@ -28,11 +28,11 @@ from adapters.endoscope.watch import FrameWatch
 from adapters.masking.encoders import Encoder, choose
 from adapters.masking.keyframe_tap import (
     OnKeyframe,
-    frame_numbers,
     frame_pipe,
     keyframe_tap,
     tap_args,
 )
+from adapters.masking.mp4_index import keyframe_numbers
 from adapters.masking.text_tracks import TimedBox
 from adapters.video.ffmpeg_frames import run_encoder
 from adapters.video.opencv_frames import VideoInfo
@@ -211,19 +211,18 @@ def encode_masked(
         starts = [a for s in segments for a, _ in s.ranges] if len(segments) > 1 else []
         starts += keyframes
         args, fds = _encode_args(source, target, graph, corners, info, encoder, starts), []
-        times = folder / "keyframe-times.txt"
         if on_keyframe is not None:
             size = even_size(info.width, info.height)
             fds.append(stack.enter_context(keyframe_tap(*size, on_keyframe)))
-            args += tap_args(fds[-1], times if numbered is not None else None)
+            args += tap_args(fds[-1])
         if watch is not None:
             shape = (watch.size[1], watch.size[0], 3)
             fds.append(stack.enter_context(frame_pipe(shape, watch.add, "frame-watch")))
             args += ["-map", "[tiny]", "-fps_mode", "passthrough", "-f", "rawvideo",
                      f"pipe:{fds[-1]}"]  # fmt: skip
         frames = run_encoder(args, errors, fds, progress)
-        if numbered is not None:
-            numbered(frame_numbers(times, info.fps) if times.exists() else [])
+        if numbered is not None:  # from the file's index: the encoder adds keyframes at cuts
+            numbered(keyframe_numbers(str(target)) or [])
     return frames
 
 

@@ -6,19 +6,16 @@ keyframes. Their planes come out of a pipe of their own, read by a thread, so ch
 output costs no second decoding pass after the encode: it runs beside it.
 
 Which frames the keyframes are is not left to the rule that forced them: an encoder adds
-keyframes of its own at scene cuts. With ``times``, the tap also writes each keyframe's
-presentation time (microseconds) to a file, in the order the planes come out, and
-``frame_numbers`` turns them into frame numbers after the encode.
+keyframes of its own at scene cuts. They are read from the written file's index after the
+encode (``adapters.masking.mp4_index``), in the order the planes came out.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import IO
 
 import numpy as np
@@ -26,45 +23,15 @@ import numpy as np
 from adapters.video.ffmpeg_frames import read_frames
 
 OnKeyframe = Callable[[np.ndarray], None]  # called with ``3 x H x W`` planes (G, B, R)
-_KEY = "endoveil.keyframe"
-_PTS = re.compile(r"^frame:\s*\d+\s+pts:\s*(-?\d+)", re.MULTILINE)
 
 
-def tap_args(fd: int, times: Path | None = None) -> list[str]:
-    """The ffmpeg output that writes output 0's decoded keyframes, planar, to ``fd``.
-
-    With ``times``, each keyframe's time is printed to that file too (see ``frame_numbers``).
-    """
-    stamp = ""
-    if times is not None:
-        stamp = (f"settb=1/1000000,metadata=mode=add:key={_KEY}:value=1,"
-                 f"metadata=mode=print:key={_KEY}:file={_escaped(str(times))},")  # fmt: skip
+def tap_args(fd: int) -> list[str]:
+    """The ffmpeg output that writes output 0's decoded keyframes, planar, to ``fd``."""
     return [
         "-skip_frame", "nokey", "-dec", "0:0",
-        "-filter_complex", f"[dec:0]{stamp}format=gbrp[keyframes]", "-map", "[keyframes]",
+        "-filter_complex", "[dec:0]format=gbrp[keyframes]", "-map", "[keyframes]",
         "-fps_mode", "passthrough", "-f", "rawvideo", f"pipe:{fd}",
     ]  # fmt: skip
-
-
-def _escaped(value: str) -> str:
-    """``value`` as a filter option inside ``-filter_complex`` (escaped for both levels)."""
-    for special in "\\':":  # the option's own level
-        value = value.replace(special, "\\" + special)
-    for special in "\\'[],;":  # the graph's level
-        value = value.replace(special, "\\" + special)
-    return value
-
-
-def frame_numbers(times: Path, fps: float) -> list[int]:
-    """The frame number of each keyframe whose time ``tap_args`` wrote to ``times``.
-
-    Counted from the first keyframe (the video's first frame), at the nominal ``fps``: level
-    2 keeps every frame at the input's constant rate (``-fps_mode passthrough``).
-    """
-    stamps = [int(m.group(1)) for m in _PTS.finditer(times.read_text("ascii", "replace"))]
-    if not stamps:
-        return []
-    return [round((stamp - stamps[0]) * fps / 1_000_000) for stamp in stamps]
 
 
 @contextlib.contextmanager
