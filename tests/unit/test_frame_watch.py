@@ -67,3 +67,18 @@ def test_a_live_picture_beside_the_region_is_measured_as_cut_a_still_thumbnail_i
     assert live.cut_share() > MAX_CUT_SHARE
     assert still.cut_share() == 0.0
     assert clock.cut_share() < MAX_CUT_SHARE
+
+
+def test_a_line_appearing_or_vanishing_marks_its_frames_smooth_tissue_does_not() -> None:
+    rng = np.random.default_rng(3)
+    watch = _watch()
+    tissue = _endoscopy(rng)
+    for index in range(20):
+        lit = np.where(tissue > 0, index, 0)  # the tissue brightens slowly, the surround stays
+        frame = np.clip(tissue.astype(np.int16) + lit, 0, 255).astype(np.uint8)
+        if 8 <= index < 12:  # a short white line across the image, shown for four frames
+            frame[27, 20:32] = 255
+        watch.add(frame)
+
+    assert watch.onsets() == [8, 12]
+    assert watch.flagged() == []
