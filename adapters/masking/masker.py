@@ -316,7 +316,10 @@ class _Pass:
     failure: str | None = None  # why the output failed its check (the next encode may fix it)
 
 
-MAX_CHANGE_KEYFRAMES = 64  # frames read because something appeared between keyframes
+# Frames read because something appeared between keyframes: at most this many, or one in
+# CHANGE_KEYFRAME_FRAMES of a long video (each costs a keyframe's bits and a look for text).
+MAX_CHANGE_KEYFRAMES = 64
+CHANGE_KEYFRAME_FRAMES = 12
 
 
 def _unread(first: _Pass, blank: list[Range]) -> list[int]:
@@ -324,7 +327,7 @@ def _unread(first: _Pass, blank: list[Range]) -> list[int]:
     keyframes = set(first.keyframes)
     unread = [f for f in first.watch.onsets() if f not in keyframes
               and not any(a <= f <= b for a, b in blank)]  # fmt: skip
-    if len(unread) > MAX_CHANGE_KEYFRAMES:
+    if len(unread) > max(MAX_CHANGE_KEYFRAMES, first.written // CHANGE_KEYFRAME_FRAMES):
         raise LevelFailure(
             Reason.TEXT_INSIDE_IMAGE,
             f"The image changes abruptly on {len(unread)} frames between keyframes: too many "

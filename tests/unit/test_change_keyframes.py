@@ -1,0 +1,42 @@
+"""Which frames the next encode reads because something appeared between two keyframes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adapters.masking.masker import MAX_CHANGE_KEYFRAMES, _Pass, _unread
+from adapters.masking.verify import Verification
+from domain.ports import LevelFailure
+from domain.reasons import Reason
+from tests.unit.test_frame_watch import _endoscopy, _watch
+
+
+def _first_pass(frames: int, flicker: set[int]) -> _Pass:
+    """A first encode of ``frames`` frames, keyframes every 12, a line shown on ``flicker``."""
+    rng = np.random.default_rng(4)
+    watch, tissue = _watch(), _endoscopy(rng)
+    for index in range(frames):
+        frame = tissue.copy()
+        if index in flicker:
+            frame[27, 20:32] = 255
+        watch.add(frame)
+    keyframes = list(range(0, frames, 12))
+    return _Pass(frames, Verification(len(keyframes), 0, 0), [], watch, keyframes)
+
+
+def test_frames_where_a_line_appears_off_keyframes_are_read_next_but_not_blanked_ones() -> None:
+    first = _first_pass(60, {30, 31, 32})
+
+    assert _unread(first, []) == [30, 33]
+    assert _unread(first, [(28, 35)]) == []
+
+
+def test_a_video_that_jumps_on_too_many_frames_is_refused_as_unsure() -> None:
+    frames = 2 * MAX_CHANGE_KEYFRAMES + 10
+    first = _first_pass(frames, set(range(1, frames, 2)))  # a line flickering every frame
+
+    with pytest.raises(LevelFailure) as refused:
+        _unread(first, [])
+
+    assert refused.value.reason == Reason.TEXT_INSIDE_IMAGE
