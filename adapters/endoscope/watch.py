@@ -10,9 +10,11 @@ that the plan did not black out are blacked out by a second encode.
 
 Text that appears inside the image between two keyframes (a line shown for half a second,
 a dark screen with white letters, a fade) is never read there: the reading runs on the
-encoder's keyframes. The watch marks the frames where something sharp appears or vanishes
-(``onsets``: tiny pixels that jump by ``JUMP_LEVEL`` from one frame to the next, where tissue
-moves smoothly), so that the next encode forces a keyframe on each and reads it.
+encoder's keyframes. The watch marks the frames where something appears or vanishes in one
+step (``onsets``: tiny pixels that held their value over the two frames before, jump by
+``JUMP_LEVEL`` and hold the new value over the two frames after), so that the next encode
+forces a keyframe on each and reads it. Tissue moves smoothly and a specular highlight moves
+on: neither holds still on both sides of a jump.
 
 The same copies tell whether the region cuts the image: pixels of the surround that are lit
 and change from frame to frame over most of the video are a live picture the region left
@@ -22,6 +24,7 @@ or covers a few pixels; ``cut_share`` measures the first against the region's ow
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 
 import cv2
@@ -35,8 +38,9 @@ from adapters.video.frame_ranges import Range, merge
 
 MOVING_LEVEL = 2.0  # mean grey change between frames (tiny copy) of a live picture's pixel
 MIN_LIT_SHARE = 0.5  # of the frames shown: a picture left out is lit in most of them
-JUMP_LEVEL = 40  # grey change of a tiny pixel from one frame to the next: something appeared
-MIN_JUMP_PIXELS = 2  # tiny pixels (a short word at 1080p covers a few)
+JUMP_LEVEL = 25  # grey change of a tiny pixel from one frame to the next: something appeared
+HOLD_LEVEL = 12  # ... held before and after: it changes less than this over two frames
+MIN_JUMP_PIXELS = 6  # tiny pixels (a short line of 22-px text at 960 px covers ~10)
 MAX_CUT_SHARE = 0.05  # of the region's size: a live picture left out beyond this cuts it
 
 
@@ -67,7 +71,7 @@ class FrameWatch:
         self._outside = View.common(self._views).surround  # where no region's image is
         self._flagged: list[int] = []
         self._onsets: list[int] = []
-        self._last: np.ndarray | None = None  # the frame before, flagged or not
+        self._recent: deque[np.ndarray] = deque(maxlen=5)  # the last greys, flagged or not
         self._shown = 0
         self._pairs = 0  # of shown frames one after the other
         self._previous: np.ndarray | None = None
@@ -79,11 +83,9 @@ class FrameWatch:
         frame, self.frames = self.frames, self.frames + 1
         grey = cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
         view = self._view(frame)
-        if self._last is not None:
-            jumped = (cv2.absdiff(grey, self._last) >= JUMP_LEVEL) & ~view.surround
-            if np.count_nonzero(jumped) >= MIN_JUMP_PIXELS:
-                self._onsets.append(frame)
-        self._last = grey
+        self._recent.append(grey)
+        if len(self._recent) == self._recent.maxlen:  # frame - 2 has two frames on each side
+            self._look_for_onset(frame - 2)
         if shows_no_image(tiny, grey, view, self._reference):
             self._flagged.append(frame)
             self._previous = None
@@ -94,6 +96,15 @@ class FrameWatch:
             self._change += cv2.absdiff(grey, self._previous).astype(np.float32)
             self._pairs += 1
         self._previous = grey
+
+    def _look_for_onset(self, frame: int) -> None:
+        earlier, before, at, after, later = self._recent
+        jumped = cv2.absdiff(at, before) >= JUMP_LEVEL
+        jumped &= cv2.absdiff(earlier, before) < HOLD_LEVEL
+        for held in (after, later):
+            jumped &= cv2.absdiff(held, at) < HOLD_LEVEL
+        if np.count_nonzero(jumped & ~self._view(frame).surround) >= MIN_JUMP_PIXELS:
+            self._onsets.append(frame)
 
     def _view(self, frame: int) -> View:
         for start, end, view in self._stretches:

@@ -12,14 +12,18 @@ from domain.reasons import Reason
 from tests.unit.test_frame_watch import _endoscopy, _watch
 
 
-def _first_pass(frames: int, flicker: set[int]) -> _Pass:
-    """A first encode of ``frames`` frames, keyframes every 12, a line shown on ``flicker``."""
+def _first_pass(frames: int, shown: set[int], hop: int = 0) -> _Pass:
+    """A first encode of ``frames`` frames, keyframes every 12, a line shown on ``shown``.
+
+    With ``hop``, the line moves to another row every ``hop`` frames.
+    """
     rng = np.random.default_rng(4)
     watch, tissue = _watch(), _endoscopy(rng)
     for index in range(frames):
         frame = tissue.copy()
-        if index in flicker:
-            frame[27, 20:32] = 255
+        if index in shown:
+            row = 20 + 4 * (index // hop % 3) if hop else 27
+            frame[row, 20:32] = 255
         watch.add(frame)
     keyframes = list(range(0, frames, 12))
     return _Pass(frames, Verification(len(keyframes), 0, 0), [], watch, keyframes)
@@ -33,8 +37,8 @@ def test_frames_where_a_line_appears_off_keyframes_are_read_next_but_not_blanked
 
 
 def test_a_video_that_jumps_on_too_many_frames_is_refused_as_unsure() -> None:
-    frames = 2 * MAX_CHANGE_KEYFRAMES + 10
-    first = _first_pass(frames, set(range(1, frames, 2)))  # a line flickering every frame
+    frames = 5 * MAX_CHANGE_KEYFRAMES
+    first = _first_pass(frames, set(range(1, frames)), hop=3)  # a line moving every 3 frames
 
     with pytest.raises(LevelFailure) as refused:
         _unread(first, [])

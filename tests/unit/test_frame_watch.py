@@ -82,3 +82,15 @@ def test_a_line_appearing_or_vanishing_marks_its_frames_smooth_tissue_does_not()
 
     assert watch.onsets() == [8, 12]
     assert watch.flagged() == []
+
+
+def test_a_highlight_that_moves_on_every_frame_is_no_onset() -> None:
+    rng = np.random.default_rng(5)
+    watch, tissue = _watch(), _endoscopy(rng)
+    for index in range(20):
+        frame = tissue.copy()
+        x = 15 + 2 * index  # a bright specular highlight gliding over the tissue
+        frame[24:28, x : x + 3] = 255
+        watch.add(frame)
+
+    assert watch.onsets() == []
