@@ -316,24 +316,30 @@ class _Pass:
     failure: str | None = None  # why the output failed its check (the next encode may fix it)
 
 
-# Frames read because something appeared between keyframes: at most this many, or one in
-# CHANGE_KEYFRAME_FRAMES of a long video (each costs a keyframe's bits and a look for text).
+# Steps in the image between keyframes (each read on both sides): at most this many, or one
+# in CHANGE_KEYFRAME_FRAMES frames of a long video (each costs keyframes' bits and a read).
 MAX_CHANGE_KEYFRAMES = 64
 CHANGE_KEYFRAME_FRAMES = 12
 
 
 def _unread(first: _Pass, blank: list[Range]) -> list[int]:
-    """The frames where something appeared that no keyframe of ``first`` showed."""
-    keyframes = set(first.keyframes)
-    unread = [f for f in first.watch.onsets() if f not in keyframes
-              and not any(a <= f <= b for a, b in blank)]  # fmt: skip
-    if len(unread) > max(MAX_CHANGE_KEYFRAMES, first.written // CHANGE_KEYFRAME_FRAMES):
+    """The frames to read next: on each side of every step the watch saw (``onsets``).
+
+    The frame of the step shows what appeared; the frame before shows what vanished, which
+    a fade brought in without a step of its own. Frames that were keyframes of ``first``
+    (read already) or are blanked are left out.
+    """
+    shown = set(first.keyframes)
+    steps = [f for f in first.watch.onsets() if not any(a <= f <= b for a, b in blank)]
+    if len(steps) > max(MAX_CHANGE_KEYFRAMES, first.written // CHANGE_KEYFRAME_FRAMES):
         raise LevelFailure(
             Reason.TEXT_INSIDE_IMAGE,
-            f"The image changes abruptly on {len(unread)} frames between keyframes: too many "
-            "to read each, so text shown there cannot be ruled out.",
+            f"The image changes abruptly on {len(steps)} frames: too many to read each, so "
+            "text shown between keyframes cannot be ruled out.",
         )
-    return unread
+    around = {frame for step in steps for frame in (step - 1, step)}
+    return sorted(f for f in around - shown
+                  if f >= 0 and not any(a <= f <= b for a, b in blank))  # fmt: skip
 
 
 def _refuse_cover(boxes: list[TimedBox], region: Region) -> None:
