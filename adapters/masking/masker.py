@@ -203,8 +203,8 @@ class OpenCVMasker:
         """Encode until nothing new is seen: at most three masked encodes.
 
         The first may find frames without an image that the samples missed (the watch),
-        frames where something appeared between two keyframes (read on the next encode, a
-        keyframe forced on each), and text inside the image (blacked out by the next). An
+        steps in the image between two keyframes (read on the next encode, a keyframe forced
+        on each side of each), and text inside the image (blacked out by the next). An
         encode after the first must read nothing that is not masked; a third is the last.
 
         Returns:
