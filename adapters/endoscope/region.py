@@ -11,6 +11,7 @@ is kept. A processor profile, scaled to the frame, replaces it when it holds it 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -216,9 +217,12 @@ def find_region(
     return RegionFinding(region, "The endoscope image was found against its surround.")
 
 
-def joined(regions: list[Region]) -> Region:
-    """One region made of several images (each masked as found, the gaps between black)."""
+def joined(regions: Sequence[Region], description: str | None = None) -> Region:
+    """One region made of several (each masked as found, the gaps between black).
+
+    ``description``: what it is recorded as (default: images side by side, detected).
+    """
     mask = np.maximum.reduce([r.mask for r in regions])
     x, y, w, h = cv2.boundingRect(mask)
-    views = f"{DETECTION} ({len(regions)} views)"
-    return Region(mask, (int(x), int(y), int(w), int(h)), views, rectangle=False)
+    described = description or f"{DETECTION} ({len(regions)} views)"
+    return Region(mask, (int(x), int(y), int(w), int(h)), described, rectangle=False)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from adapters.endoscope.region import Region
-from adapters.video.frame_ranges import Range
+from adapters.endoscope.region import Region, joined
+from adapters.video.frame_ranges import Range, covers
 
 LIT_LEVEL = 12  # grey on the tiny copy above the black surround (a dark rim included)
 SAME_OUTLINE_IOU = 0.8  # samples whose outlines overlap this well show the same image
@@ -123,22 +123,11 @@ def common_inside(regions: Sequence[Region]) -> Region:
     return Region(mask, (int(x), int(y), int(w), int(h)), description, rectangle)
 
 
-def bounding_box(regions: Sequence[Region]) -> tuple[int, int, int, int]:
-    """``(x, y, w, h)`` around all of ``regions``."""
-    x0 = min(r.bbox[0] for r in regions)
-    y0 = min(r.bbox[1] for r in regions)
-    x1 = max(r.bbox[0] + r.bbox[2] for r in regions)
-    y1 = max(r.bbox[1] + r.bbox[3] for r in regions)
-    return x0, y0, x1 - x0, y1 - y0
-
-
 def read_region(region: Region, segments: Sequence[Segment]) -> Region:
     """Where text is looked for inside: ``region``, or every segment's image when it changes."""
     if not segments:
         return region
-    regions = [s.region for s in segments]
-    mask = np.maximum.reduce([r.mask for r in regions])
-    return Region(mask, bounding_box(regions), region.description, rectangle=False)
+    return joined([s.region for s in segments], region.description)
 
 
 @dataclass(frozen=True)
@@ -150,7 +139,7 @@ class Segment:
 
     def holds(self, frame: int) -> bool:
         """Whether ``frame`` is masked with this segment's region."""
-        return any(start <= frame <= end for start, end in self.ranges)
+        return covers(self.ranges, frame)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from adapters.endoscope.blanks import SURROUND_LEVEL, View, shows_no_image
 from adapters.endoscope.region import Region
 from adapters.endoscope.scene import Reference
 from adapters.endoscope.segments import Segment
-from adapters.video.frame_ranges import Range, merge
+from adapters.video.frame_ranges import Range, covers, merge
 
 MOVING_LEVEL = 2.0  # mean grey change between frames (tiny copy) of a live picture's pixel
 MIN_LIT_SHARE = 0.5  # of the frames shown: a picture left out is lit in most of them
@@ -65,16 +65,16 @@ class FrameWatch:
         self.size = size
         self.frames = 0
         self._reference = reference
-        self._stretches = [(start, end, View.of(s.region, size))
-                           for s in segments for start, end in s.ranges]  # fmt: skip
-        self._views = [View.of(region, size)] + [view for _, _, view in self._stretches]
+        views = [View.of(s.region, size) for s in segments]  # once a segment, not a range
+        self._stretches = [(start, end, view) for s, view in zip(segments, views, strict=True)
+                           for start, end in s.ranges]  # fmt: skip
+        self._views = [View.of(region, size), *views]
         self._outside = View.common(self._views).surround  # where no region's image is
         self._flagged: list[int] = []
         self._onsets: list[int] = []
         self._recent: deque[np.ndarray] = deque(maxlen=5)  # the last greys, flagged or not
         self._shown = 0
         self._pairs = 0  # of shown frames one after the other
-        self._previous: np.ndarray | None = None
         self._change = np.zeros(self._outside.shape, np.float32)
         self._lit = np.zeros(self._outside.shape, np.uint32)
 
@@ -86,16 +86,15 @@ class FrameWatch:
         self._recent.append(grey)
         if len(self._recent) == self._recent.maxlen:  # frame - 2 has two frames on each side
             self._look_for_onset(frame - 2)
+        before_shown = frame > 0 and not (self._flagged and self._flagged[-1] == frame - 1)
         if shows_no_image(tiny, grey, view, self._reference):
             self._flagged.append(frame)
-            self._previous = None
             return
         self._shown += 1
         self._lit += grey > SURROUND_LEVEL
-        if self._previous is not None:
-            self._change += cv2.absdiff(grey, self._previous).astype(np.float32)
+        if before_shown:  # the frame before, shown too: how much the picture changed
+            self._change += cv2.absdiff(grey, self._recent[-2]).astype(np.float32)
             self._pairs += 1
-        self._previous = grey
 
     def _look_for_onset(self, frame: int) -> None:
         earlier, before, at, after, later = self._recent
@@ -118,7 +117,7 @@ class FrameWatch:
 
     def unplanned(self, blank: Sequence[Range]) -> list[Range]:
         """The flagged frames outside ``blank`` (frames the plan would have shown)."""
-        missed = [f for f in self._flagged if not any(a <= f <= b for a, b in blank)]
+        missed = [f for f in self._flagged if not covers(blank, f)]
         return merge((frame, frame) for frame in missed)
 
     def onsets(self) -> list[int]:

@@ -30,7 +30,7 @@ import numpy as np
 from adapters.masking.text_candidates import Candidate, CandidateFinder, same_ink
 from adapters.masking.text_tracks import BOX_MARGIN_PX, TimedBox, overlaps, track_lines, union
 from adapters.masking.text_tracks import widen as widen_box
-from adapters.video.frame_ranges import Range
+from adapters.video.frame_ranges import Range, covers
 from adapters.video.ocr import ENGINE, OcrEngine, OcrUnavailable, RapidOcr, TextBox, _box
 
 # The image read whole (a backstop for large or unusual text the cheap look may miss; small
@@ -164,7 +164,7 @@ class InsideReading:
         known = len(numbers) == len(self.found)
         found = self.found
         if known and blank:
-            found = [[] if any(a <= n <= b for a, b in blank) else boxes
+            found = [[] if covers(blank, n) else boxes
                      for n, boxes in zip(numbers, found, strict=True)]  # fmt: skip
         tracks = track_lines(found, numbers if known else range(len(found)), frames)
         spans = [(t.first, t.last) if known else (0, frames - 1) for t in tracks]

@@ -329,8 +329,10 @@ def _unread(first: _Pass, blank: list[Range]) -> list[int]:
     a fade brought in without a step of its own. Frames that were keyframes of ``first``
     (read already) or are blanked are left out.
     """
+    from adapters.video.frame_ranges import covers
+
     shown = set(first.keyframes)
-    steps = [f for f in first.watch.onsets() if not any(a <= f <= b for a, b in blank)]
+    steps = [f for f in first.watch.onsets() if not covers(blank, f)]
     if len(steps) > max(MAX_CHANGE_KEYFRAMES, first.written // CHANGE_KEYFRAME_FRAMES):
         raise LevelFailure(
             Reason.TEXT_INSIDE_IMAGE,
@@ -339,7 +341,7 @@ def _unread(first: _Pass, blank: list[Range]) -> list[int]:
         )
     around = {frame for step in steps for frame in (step - 1, step)}
     return sorted(f for f in around - shown
-                  if f >= 0 and not any(a <= f <= b for a, b in blank))  # fmt: skip
+                  if f >= 0 and not covers(blank, f))  # fmt: skip
 
 
 def _refuse_cover(boxes: list[TimedBox], region: Region) -> None:

@@ -18,6 +18,11 @@ def merge(ranges: Iterable[Range]) -> list[Range]:
     return merged
 
 
+def covers(ranges: Iterable[Range], frame: int) -> bool:
+    """Whether ``frame`` lies in one of ``ranges``."""
+    return any(first <= frame <= last for first, last in ranges)
+
+
 def as_text(ranges: Iterable[Range]) -> str:
     """``a-b, c-d`` for events."""
     return ", ".join(f"{a}-{b}" for a, b in ranges)
