@@ -42,6 +42,7 @@ class Reason(StrEnum):
     NO_MODELS = "no_models"
     MODEL_MISSING = "model_missing"
     OCR_ENGINE_MISSING = "ocr_engine_missing"
+    FACE_MODEL_MISSING = "face_model_missing"
     CLEANING_TIMEOUT = "cleaning_timeout"
     # Either level's work on the frames
     ROI_UNCERTAIN = "roi_uncertain"
@@ -103,6 +104,7 @@ SENTENCES: Final[dict[Reason, str]] = {
     Reason.NO_MODELS: "Ollama has no models installed.",
     Reason.MODEL_MISSING: "Ollama does not have the configured language model.",
     Reason.OCR_ENGINE_MISSING: "The OCR engine could not be loaded.",
+    Reason.FACE_MODEL_MISSING: "The face detector's model could not be loaded.",
     Reason.CLEANING_TIMEOUT: "Frame cleaning did not finish within its time budget.",
     Reason.ROI_UNCERTAIN: "The endoscope image could not be located with certainty.",
     Reason.UNREADABLE_VIDEO: "The video could not be read.",

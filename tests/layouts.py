@@ -381,6 +381,20 @@ def face_scene(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     return _finish(cv2.GaussianBlur(image, (0, 0), 2), rng)
 
 
+# A photo of a face (Grace Hopper, public domain) from Debian's python-matplotlib-data
+FACE_PHOTO = "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"
+
+
+def face_photo(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """A real face filling the picture (the scope pointed at someone), with sensor noise."""
+    photo = cv2.imread(FACE_PHOTO)
+    if photo is None:
+        raise FileNotFoundError("python-matplotlib-data is not installed (scripts/system-packages)")
+    side = min(photo.shape[:2])
+    square = photo[:side, (photo.shape[1] - side) // 2 :][:, :side]  # the face, hair to chin
+    return _finish(cv2.resize(square, (width, height), interpolation=cv2.INTER_AREA), rng)
+
+
 def white_wall(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """A white wall lit from one side."""
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -415,7 +429,7 @@ LIGHTS: dict[str, Texture] = {
     "bile": bile_texture,
 }  # fmt: skip
 SCENES: dict[str, Texture] = {
-    "room": room_scene, "face": face_scene, "white_wall": white_wall,
+    "room": room_scene, "face": face_scene, "face_photo": face_photo, "white_wall": white_wall,
     "blue_screen": blue_screen, "white_screen": white_screen, "colour_bars": colour_bars,
 }  # fmt: skip
 
@@ -426,6 +440,9 @@ FAMILIES.update({f.name: f for f in (
     # white light, then narrow-band imaging, then dye: all endoscopy, nothing blanked
     Family("nbi_chromo", 960, 540, "octagon", (300, 20, 560, 500), (16,), text_px=18,
            lights=((0.0, "white"), (0.5, "nbi"), (0.9, "nbi_colon"), (1.2, "chromo"))),
+    # a person's face fills the image inside the black surround (skin passes as tissue)
+    Family("face_in_circle", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18,
+           vignette=0.3, inside_scene=(0.6, 1.4), scene="face_photo", seconds=2.4),
 )})  # fmt: skip
 
 FAMILIES.update({f.name: f for f in (
@@ -460,6 +477,7 @@ class InsideLine:
     px: int = 22
     seconds: tuple[float, float] = (0.0, 1e9)  # shown from, until (exclusive)
     colour: tuple[int, int, int] = WHITE
+    fade: int = 0  # frames over which it fades in, and again out, within ``seconds``
 
 
 @dataclass(frozen=True)
@@ -539,10 +557,10 @@ def make_inside_recording(
             break
         if family.details:
             draw_details(frame, details, base.image_mask, index / fps)
-        visible = [line for line, s in zip(family.lines, shown, strict=True)
+        visible = [(line, s) for line, s in zip(family.lines, shown, strict=True)
                    if s.start <= index < s.end]  # fmt: skip
-        for line in visible:
-            _draw(frame, [(line.text, (*line.origin, 0, 0), line.colour)], line.px)
+        for line, s in visible:
+            _draw_faded(frame, line, _opacity(index, s, line.fade))
         proc.stdin.write(frame.tobytes())
     capture.release()
     proc.stdin.close()
@@ -550,6 +568,18 @@ def make_inside_recording(
         raise RuntimeError(f"ffmpeg could not write the {family.name} recording")
     boxes = tuple(s.box for s in shown)
     return dataclasses.replace(base, path=path, inside_text=boxes), shown
+
+
+def _opacity(index: int, shown: Shown, fade: int) -> float:
+    """How opaque a line fading in and out over ``fade`` frames is on frame ``index``."""
+    steps = fade + 1
+    return min(1.0, (index - shown.start + 1) / steps, (shown.end - index) / steps)
+
+
+def _draw_faded(frame: np.ndarray, line: InsideLine, opacity: float) -> None:
+    drawn = frame.copy()
+    _draw(drawn, [(line.text, (*line.origin, 0, 0), line.colour)], line.px)
+    frame[:] = cv2.addWeighted(drawn, opacity, frame, 1.0 - opacity, 0.0)
 
 
 _RECT_540 = Family("rect_540", 960, 540, "rect", (200, 0, 560, 540), (8,), text_px=14,
@@ -573,4 +603,8 @@ INSIDE_FAMILIES: dict[str, InsideFamily] = {f.name: f for f in (
     InsideFamily("between_keyframes", _CIRCLE_540, (
         InsideLine(NAME, (330, 200), seconds=(1.04, 1.40)),
         InsideLine(BIRTH, (400, 260), seconds=(1.04, 1.40)))),
+    # fading in over 4 frames and out over 4, no step, shown for 10 frames between keyframes
+    InsideFamily("fade_between_keyframes", _CIRCLE_540, (
+        InsideLine(NAME, (330, 200), px=20, seconds=(1.04, 1.44), fade=4),
+        InsideLine(BIRTH, (420, 300), px=16, seconds=(1.04, 1.44), fade=4, colour=YELLOW))),
 )}  # fmt: skip

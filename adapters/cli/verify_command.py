@@ -41,6 +41,6 @@ def verify(
         typer.echo(
             f"{uid}: {verdict} ({found.keyframes} keyframes checked outside the image{images}, "
             f"{found.outside_areas_read} area(s) read; {found.inside_keyframes_read} read "
-            f"inside, {found.inside_lines} line(s) of text)"
+            f"inside, {found.inside_lines} line(s) of text, {found.faces} face(s))"
         )
     raise typer.Exit(0 if found.passed else 1)

@@ -14,7 +14,8 @@ encoder's keyframes. The watch marks the frames where something appears or vanis
 step (``onsets``: tiny pixels that held their value over the two frames before, jump by
 ``JUMP_LEVEL`` and hold the new value over the two frames after), so that the next encode
 forces a keyframe on each and reads it. Tissue moves smoothly and a specular highlight moves
-on: neither holds still on both sides of a jump.
+on: neither holds still on both sides of a jump. A line that fades in and out without a step
+is looked for by colour (``adapters.endoscope.fades``); its middle frame is read too.
 
 The same copies tell whether the region cuts the image: pixels of the surround that are lit
 and change from frame to frame over most of the video are a live picture the region left
@@ -31,6 +32,7 @@ import cv2
 import numpy as np
 
 from adapters.endoscope.blanks import SURROUND_LEVEL, View, shows_no_image
+from adapters.endoscope.fades import BriefLines
 from adapters.endoscope.region import Region
 from adapters.endoscope.scene import Reference
 from adapters.endoscope.segments import Segment
@@ -52,6 +54,7 @@ class FrameWatch:
         segments: when the image changes, the region of each stretch of frames.
         reference: the video's own endoscopy (None: the surround alone is judged).
         size: ``(w, h)`` of the tiny copies.
+        gap: frames between the keyframes the inside reading reads.
 
     """
 
@@ -61,6 +64,7 @@ class FrameWatch:
         segments: Sequence[Segment],
         reference: Reference | None,
         size: tuple[int, int],
+        gap: int = 25,
     ) -> None:
         self.size = size
         self.frames = 0
@@ -72,6 +76,7 @@ class FrameWatch:
         self._outside = View.common(self._views).surround  # where no region's image is
         self._flagged: list[int] = []
         self._onsets: list[int] = []
+        self._fades = BriefLines(gap)
         self._recent: deque[np.ndarray] = deque(maxlen=5)  # the last greys, flagged or not
         self._shown = 0
         self._pairs = 0  # of shown frames one after the other
@@ -87,6 +92,7 @@ class FrameWatch:
         if len(self._recent) == self._recent.maxlen:  # frame - 2 has two frames on each side
             self._look_for_onset(frame - 2)
         before_shown = frame > 0 and not (self._flagged and self._flagged[-1] == frame - 1)
+        self._fades.add(tiny, ~view.surround)
         if shows_no_image(tiny, grey, view, self._reference):
             self._flagged.append(frame)
             return
@@ -123,6 +129,10 @@ class FrameWatch:
     def onsets(self) -> list[int]:
         """The frames where something sharp appeared or vanished in the image, in order."""
         return list(self._onsets)
+
+    def peaks(self) -> list[int]:
+        """The frames where a line faded in and out again shows the most, in order."""
+        return self._fades.peaks()
 
     def cut_share(self) -> float:
         """The live picture seen outside every region, as a share of the region's size."""

@@ -27,6 +27,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from adapters.endoscope.faces import FaceFinder
 from adapters.masking.text_candidates import Candidate, CandidateFinder, same_ink
 from adapters.masking.text_tracks import BOX_MARGIN_PX, TimedBox, overlaps, track_lines, union
 from adapters.masking.text_tracks import widen as widen_box
@@ -139,6 +140,7 @@ class InsideReading:
     found: list[list[Box]] = field(default_factory=list)  # per keyframe, frame pixels
     whole: list[Box] = field(default_factory=list)  # lines no candidate followed
     costs: list[KeyframeCost] = field(default_factory=list)
+    faces: list[bool] = field(default_factory=list)  # per keyframe: a face in the image
 
     @property
     def keyframes(self) -> int:
@@ -191,6 +193,7 @@ class InsideReader:
         bbox: ``(x, y, w, h)`` of the image in the frame.
         masked: boxes (frame pixels) already blacked out: their edges are not text.
         whole_at: which keyframe is also read whole.
+        faces: when given, each keyframe's image is also looked at for a face.
 
     """
 
@@ -201,8 +204,9 @@ class InsideReader:
         bbox: Box,
         masked: Sequence[Box] = (),
         whole_at: int = 0,
+        faces: FaceFinder | None = None,
     ) -> None:
-        self._ocr, self._bbox, self._whole_at = ocr, bbox, whole_at
+        self._ocr, self._bbox, self._whole_at, self._faces = ocr, bbox, whole_at, faces
         x, y = bbox[:2]
         self._finder = CandidateFinder(
             inside, [(bx - x, by - y, bw, bh) for bx, by, bw, bh in masked]
@@ -248,7 +252,10 @@ class InsideReader:
             else:
                 fresh.append(candidate)
         whole = index == self._whole_at
-        bgr = cv2.merge([crop[1], crop[0], crop[2]]) if fresh or whole else None
+        wanted = fresh or whole or self._faces is not None
+        bgr = cv2.merge([crop[1], crop[0], crop[2]]) if wanted else None
+        if self._faces is not None and bgr is not None:
+            self._reading.faces.append(self._faces.shows_face(bgr))
         if bgr is not None:
             seen += self._read_candidates(bgr, fresh)
         found = [line for s in seen for line in s.lines]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from adapters.endoscope.blanks import Range
+    from adapters.endoscope.faces import FaceFinder
     from adapters.endoscope.region import Region
     from adapters.endoscope.scene import Reference
     from adapters.endoscope.segments import Segment
@@ -167,13 +168,14 @@ class OpenCVMasker:
             versions["geometry"] = (
                 f"pad {info.width}x{info.height} to {padded[0]}x{padded[1]} (yuv420p)"
             )
+        faces = _face_finder()
         with warmed_up(ocr[1]), atomic_target(target) as temp:  # the outside OCR loads if needed
             job = _Job(video_id, source, temp, info, ocr[0], ocr[1], blank, encoder, segments,
-                       finding.scene)  # fmt: skip
+                       finding.scene, faces=faces)  # fmt: skip
             final, job, boxes, missed, found = self._passes(job, region)
             if final.failure is not None:
                 raise VerificationFailed(final.failure)
-            if missed:
+            if missed or job.faced:
                 versions["blanked_frames"] = describe(job.blank)
             if boxes:
                 versions["masking_profile"] = (
@@ -182,7 +184,7 @@ class OpenCVMasker:
             checked = dataclasses.replace(
                 final.checked, inside_lines=found,
                 inside_masked=describe_boxes(boxes) if boxes else "", late_blanked=describe(missed),
-                read_on_change=len(job.keyframes),
+                read_on_change=len(job.keyframes), face_blanked=describe(job.faced),
             )  # fmt: skip
             inside = f"{found} line(s) of text read inside the image"
             if boxes:
@@ -192,6 +194,8 @@ class OpenCVMasker:
                 inside += f"; blacked out whole, without an endoscope image: {describe(job.blank)}"
             if missed:
                 inside += f" ({describe(missed)} of them seen only while encoding)"
+            if job.faced:
+                inside += f" ({describe(job.faced)} of them around keyframes showing a face)"
             if segments:
                 inside += f"; the image changes: {len(segments)} regions, each on its frames"
         written = final.written
@@ -203,6 +207,7 @@ class OpenCVMasker:
         """Encode until nothing new is seen: at most three masked encodes.
 
         The first may find frames without an image that the samples missed (the watch),
+        keyframes whose image shows a face (blacked out up to the keyframes either side),
         steps in the image between two keyframes (read on the next encode, a keyframe forced
         on each side of each), and text inside the image (blacked out by the next). An
         encode after the first must read nothing that is not masked; a third is the last.
@@ -216,13 +221,16 @@ class OpenCVMasker:
         first = self._encode_and_check(job, region, [])
         _refuse_cut(first.watch)
         missed = first.watch.unplanned(job.blank)  # between the samples: a brief screen
-        _refuse_unrepresentative(missed, job.info.frames)
-        blank = merge([*job.blank, *missed])
+        faced = [r for r in first.faces if not _within(r, [*job.blank, *missed])]
+        _refuse_unrepresentative(merge([*missed, *faced]), job.info.frames)
+        blank = merge([*job.blank, *missed, *faced])
         unread = _unread(first, blank)
-        job = dataclasses.replace(job, blank=blank, keyframes=tuple(unread))
+        job = dataclasses.replace(job, blank=blank, keyframes=tuple(unread), faced=faced)
         boxes, found, final = first.boxes, first.checked.inside_lines, first
         for attempt in range(2):
-            if not (boxes or missed or unread) or (attempt and not (final.boxes and unread)):
+            if not (boxes or missed or faced or unread) or (
+                attempt and not (final.boxes and unread)
+            ):
                 break
             if attempt:  # text read on the keyframes forced where something appeared
                 boxes, found = boxes + final.boxes, found + len(final.boxes)
@@ -232,6 +240,10 @@ class OpenCVMasker:
                 raise LevelFailure(
                     Reason.ROI_UNCERTAIN,
                     "Frames without an endoscope image are still shown after masking.",
+                )
+            if final.faces:
+                raise LevelFailure(
+                    Reason.ROI_UNCERTAIN, "A face is still shown inside the image after masking."
                 )
         if final is not first and final.boxes:
             raise LevelFailure(
@@ -248,6 +260,7 @@ class OpenCVMasker:
         and what the watch saw of every input frame.
         """
         from adapters.endoscope.activity import tiny_size
+        from adapters.endoscope.faces import face_ranges
         from adapters.endoscope.segments import read_region
         from adapters.endoscope.watch import FrameWatch
         from adapters.masking.encode import encode_masked, even_size, keyframe_gap
@@ -268,9 +281,10 @@ class OpenCVMasker:
         seen = KeyframePeak(*size)  # decoded while encoding
         gap = keyframe_gap(info.frames, info.fps)
         read_in = read_region(region, job.segments)
-        inside = _inside_reader(job.inside_ocr, read_in, [b.box for b in boxes], info.frames // gap)
+        inside = _inside_reader(job, read_in, [b.box for b in boxes], info.frames // gap)
         numbers: list[int] = []
-        watch = FrameWatch(region, job.segments, job.reference, tiny_size(info.width, info.height))
+        tiny = tiny_size(info.width, info.height)
+        watch = FrameWatch(region, job.segments, job.reference, tiny, gap)
 
         def keyframe(planes: np.ndarray) -> None:
             seen.add(planes)
@@ -299,9 +313,10 @@ class OpenCVMasker:
         checked = dataclasses.replace(
             checked, inside_keyframes=reading.keyframes, inside_gap=gap,
             inside_lines=len(found), inside_left=len(found) if boxes else 0,
-            watched=watch.frames,
+            watched=watch.frames, faces_looked=len(reading.faces),
         )  # fmt: skip
-        return _Pass(written, checked, found, watch, numbers, failure)
+        faces = face_ranges(reading.faces, numbers, written)
+        return _Pass(written, checked, found, watch, numbers, faces, failure)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -313,6 +328,7 @@ class _Pass:
     boxes: list[TimedBox]
     watch: FrameWatch
     keyframes: list[int]  # the frame number of each keyframe written
+    faces: list[Range]  # frames around the keyframes whose image showed a face
     failure: str | None = None  # why the output failed its check (the next encode may fix it)
 
 
@@ -323,23 +339,26 @@ CHANGE_KEYFRAME_FRAMES = 12
 
 
 def _unread(first: _Pass, blank: list[Range]) -> list[int]:
-    """The frames to read next: on each side of every step the watch saw (``onsets``).
+    """The frames to read next: each side of every step, and the middle of every brief line.
 
-    The frame of the step shows what appeared; the frame before shows what vanished, which
-    a fade brought in without a step of its own. Frames that were keyframes of ``first``
-    (read already) or are blanked are left out.
+    Both are what the watch saw (``onsets``, ``peaks``). The frame of a step shows what
+    appeared; the frame before shows what vanished, which a fade brought in without a step
+    of its own; the middle of a line that faded in and out shows it the most. Frames that
+    were keyframes of ``first`` (read already) or are blanked are left out.
     """
     from adapters.video.frame_ranges import covers
 
     shown = set(first.keyframes)
     steps = [f for f in first.watch.onsets() if not covers(blank, f)]
-    if len(steps) > max(MAX_CHANGE_KEYFRAMES, first.written // CHANGE_KEYFRAME_FRAMES):
+    peaks = [f for f in first.watch.peaks() if not covers(blank, f)]
+    changes = len(steps) + len(peaks)
+    if changes > max(MAX_CHANGE_KEYFRAMES, first.written // CHANGE_KEYFRAME_FRAMES):
         raise LevelFailure(
             Reason.TEXT_INSIDE_IMAGE,
-            f"The image changes abruptly on {len(steps)} frames: too many to read each, so "
-            "text shown between keyframes cannot be ruled out.",
+            f"The image changes abruptly or briefly on {changes} frames: too many to read "
+            "each, so text shown between keyframes cannot be ruled out.",
         )
-    around = {frame for step in steps for frame in (step - 1, step)}
+    around = {frame for step in steps for frame in (step - 1, step)} | set(peaks)
     return sorted(f for f in around - shown
                   if f >= 0 and not covers(blank, f))  # fmt: skip
 
@@ -399,12 +418,36 @@ class _Job:
     segments: tuple[Segment, ...] = ()  # the image changes: a region per stretch of frames
     reference: Reference | None = None  # the video's own endoscopy, to tell scenes from it
     keyframes: tuple[int, ...] = ()  # forced where something appeared between keyframes
+    faces: FaceFinder | None = None  # looks at each keyframe's image for a face
+    faced: list[Range] = dataclasses.field(default_factory=list)  # blanked: a face shown
 
 
-def _inside_reader(ocr: OcrEngine, region: Region, masked: list[tuple[int, int, int, int]],
+def _inside_reader(job: _Job, region: Region, masked: list[tuple[int, int, int, int]],
                    keyframes: int) -> InsideReader:  # fmt: skip
     """A reader of ``region``'s image that also reads the middle keyframe whole."""
     from adapters.masking.inside_text import InsideReader
 
     x, y, w, h = region.bbox
-    return InsideReader(ocr, region.mask[y : y + h, x : x + w], region.bbox, masked, keyframes // 2)
+    inside = region.mask[y : y + h, x : x + w]
+    return InsideReader(job.inside_ocr, inside, region.bbox, masked, keyframes // 2, job.faces)
+
+
+def _within(frames: Range, blank: list[Range]) -> bool:
+    """Whether every frame of ``frames`` is blacked out already."""
+    from adapters.video.frame_ranges import covers
+
+    return all(covers(blank, f) for f in range(frames[0], frames[1] + 1))
+
+
+def _face_finder() -> FaceFinder:
+    """The face detector, or the level fails: without it, a face could pass as tissue."""
+    import cv2
+
+    from adapters.endoscope.faces import FaceFinder, FaceModelMissing
+
+    try:
+        return FaceFinder()
+    except (FaceModelMissing, cv2.error):
+        raise LevelFailure(
+            Reason.FACE_MODEL_MISSING, "The face detector's model cannot be loaded."
+        ) from None

@@ -2,10 +2,11 @@
 
 The same checks as at publication, from the file alone: the endoscope image is found again
 in the output (its surround is black), the output's keyframes are decoded, everything
-outside the image must be black and unreadable, and the image itself is read for
-text (``adapters.masking.inside_text``). When the image changes mid-video, the output's
-frames are classified again (``adapters.endoscope.blanks.classify_finding``) and each
-segment's keyframes are checked outside its own region; every segment's image is read.
+outside the image must be black and unreadable, and the image itself is read for text
+(``adapters.masking.inside_text``) and looked at for a face (``adapters.endoscope.faces``).
+When the image changes mid-video, the output's frames are classified again
+(``adapters.endoscope.blanks.classify_finding``) and each segment's keyframes are checked
+outside its own region; every segment's image is read.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from adapters.endoscope.activity import locate_endoscope
 from adapters.endoscope.blanks import classify_finding
+from adapters.endoscope.faces import FaceFinder, FaceModelMissing
 from adapters.endoscope.segments import Segment, read_region
 from adapters.masking.encode import even_size
 from adapters.masking.inside_text import InsideReader
@@ -33,6 +35,7 @@ class Recheck:
     inside_lines: int
     problem: str | None
     segments: int = 1  # the images checked, each outside on its own frames (the image changes)
+    faces: int = 0  # keyframes whose image shows a face
 
     @property
     def passed(self) -> bool:
@@ -46,6 +49,10 @@ def recheck(path: str, ocr: OcrEngine) -> Recheck:
         info = read_info(path)
     except UnreadableVideo:
         return Recheck(0, 0, 0, 0, "The output cannot be opened as a video.")
+    try:
+        faces = FaceFinder()
+    except FaceModelMissing:
+        return Recheck(0, 0, 0, 0, "The face detector's model cannot be loaded.")
     finding = locate_endoscope(path, info)
     if finding.region is None:
         return Recheck(0, 0, 0, 0, f"The endoscope image is not found again: {finding.detail}")
@@ -59,7 +66,7 @@ def recheck(path: str, ocr: OcrEngine) -> Recheck:
     seen = None if segments else KeyframePeak(width, height)
     read_in = read_region(region, segments)
     x, y, w, h = read_in.bbox
-    inside = InsideReader(ocr, read_in.mask[y : y + h, x : x + w], read_in.bbox)
+    inside = InsideReader(ocr, read_in.mask[y : y + h, x : x + w], read_in.bbox, faces=faces)
     decoded = 0
     try:
         for planes in stream_frames(["-skip_frame", "nokey", "-i", path], "null", width, height,
@@ -71,9 +78,12 @@ def recheck(path: str, ocr: OcrEngine) -> Recheck:
     finally:
         reading = inside.result()
     read, lines, count = reading.keyframes, reading.lines, max(len(segments), 1)
+    shown = sum(reading.faces)
     try:
         checked = verify_output(path, region, info, info.frames, ocr, seen, segments)
     except VerificationFailed as failed:
-        return Recheck(decoded, 0, read, lines, str(failed), count)
+        return Recheck(decoded, 0, read, lines, str(failed), count, shown)
     problem = f"{lines} line(s) of text readable inside the image." if lines else None
-    return Recheck(checked.keyframes, checked.ocr_crops, read, lines, problem, count)
+    if shown:
+        problem = f"{shown} keyframe(s) show a face inside the image."
+    return Recheck(checked.keyframes, checked.ocr_crops, read, lines, problem, count, shown)

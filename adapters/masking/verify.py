@@ -60,6 +60,8 @@ class Verification:
     watched: int = 0  # input frames classified while encoding (a screen without the image)
     late_blanked: str = ""  # of them, frames the samples missed: ``N frames (a-b)``
     read_on_change: int = 0  # keyframes forced where something appeared between two
+    faces_looked: int = 0  # keyframes whose image was looked at for a face
+    face_blanked: str = ""  # frames blacked out whole around keyframes that showed one
 
     def summary(self) -> str:
         """What was checked, in one line for the event (no patient data)."""
@@ -70,6 +72,9 @@ class Verification:
         change = (f", {self.read_on_change} frame(s) read where the image changed abruptly"
                   if self.read_on_change else "")  # fmt: skip
         watched = f"; every frame watched ({self.watched}){late}{change}" if self.watched else ""
+        if self.faces_looked:
+            faces = f", {self.face_blanked} blacked out whole" if self.face_blanked else ""
+            watched += f"; {self.faces_looked} keyframe(s) looked at for a face{faces}"
         return (
             f"{self.keyframes} keyframes black outside the image{each} (peak {self.peak}, "
             f"{self.ocr_crops} area(s) read); {self.inside_keyframes} keyframe(s) read inside"

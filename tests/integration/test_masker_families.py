@@ -6,6 +6,9 @@ PSNR inside the image >= 35 dB, anonymized (not refused) wherever the image can 
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import subprocess
 from pathlib import Path
 
 import cv2
@@ -15,7 +18,9 @@ import pytest
 from adapters.demo.synthetic import circle_layout, make_video
 from adapters.endoscope.blanks import describe
 from adapters.masking.masker import OpenCVMasker
-from adapters.video.ocr import TextBox
+from adapters.masking.recheck import recheck
+from adapters.video.ffmpeg import ffmpeg_exe
+from adapters.video.ocr import RapidOcr, TextBox
 from domain.reasons import Reason
 from tests.family_checks import BLANK_LEVEL, frames_of, leaks_in_boxes, score
 from tests.layouts import FAMILIES, SECRETS, Recording, image_mask_at, make_recording
@@ -114,6 +119,39 @@ def test_a_banner_drawn_inside_the_image_is_blacked_out_and_the_rest_kept(tmp_pa
     assert checked.leaks == {}
     assert checked.lost_percent < MAX_LOST_PERCENT
     assert checked.psnr_db >= MIN_PSNR_DB
+
+
+@pytest.mark.slow
+def test_a_face_filling_the_image_is_blacked_out_up_to_the_keyframes_around_it(
+    tmp_path: Path,
+) -> None:
+    recording = make_recording(tmp_path / "in.mp4", FAMILIES["face_in_circle"], seed=4)
+    ((start, end),) = recording.blank_ranges  # the frames that show the face
+    target = tmp_path / "out.mp4"
+
+    result = OpenCVMasker().mask("video-p", str(recording.path), str(target))
+
+    assert result.succeeded, result
+    found = re.fullmatch(r"(\d+) frames \((\d+)-(\d+)\)", result.versions["blanked_frames"])
+    assert found is not None, result.versions
+    first, last = int(found[2]), int(found[3])
+    gap = 12  # keyframes of a 60-frame clip: the blanked stretch reaches the ones around it
+    assert first <= start and last >= end - 1 and (start - first) + (last - end + 1) <= 2 * gap
+    assert "around keyframes showing a face" in result.detail
+    assert "looked at for a face" in result.versions["verification_checked"]
+    blanked = dataclasses.replace(recording, blank_ranges=((first, last + 1),))
+    checked = score(blanked, target, leak_frames=2)
+    assert checked.blank_ok and checked.leaks == {}
+    assert checked.lost_percent < MAX_LOST_PERCENT
+    assert checked.psnr_db >= MIN_PSNR_DB
+    again = recheck(str(target), RapidOcr())  # endoveil verify
+    assert again.passed and again.faces == 0, again
+    no_text = dataclasses.replace(FAMILIES["face_in_circle"], text_x=())
+    raw = make_recording(tmp_path / "raw.mp4", no_text, seed=4).path
+    keyframed = tmp_path / "keyframed.mp4"  # keyframes 12 apart, as a published output has
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(raw), "-g", "12", str(keyframed)],
+                   check=True)  # fmt: skip
+    assert recheck(str(keyframed), RapidOcr()).faces >= 1  # a face published would be seen
 
 
 class StubbornText:

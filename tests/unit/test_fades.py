@@ -1,0 +1,76 @@
+"""Lines that fade in and out between keyframes, found on tiny copies by their colour."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from adapters.endoscope.fades import BriefLines
+
+TINY = (96, 54)
+INSIDE = np.ones((TINY[1], TINY[0]), bool)
+
+
+def _tissue(index: int, gain: float = 1.0) -> np.ndarray:
+    """Reddish, smooth tissue drifting one pixel a frame; ``gain`` brightens it."""
+    rng = np.random.default_rng(7)
+    texture = cv2.GaussianBlur(rng.uniform(0.6, 1.0, (TINY[1], TINY[0] + 64)), (0, 0), 3)
+    colour = np.array([60.0, 80.0, 180.0]) * gain
+    shifted = texture[:, index % 64 : index % 64 + TINY[0]]
+    return np.clip(shifted[..., None] * colour, 0, 255).astype(np.uint8)
+
+
+def _opacity(index: int, start: int, end: int, fade: int) -> float:
+    if not start <= index < end:
+        return 0.0
+    return min(1.0, (index - start + 1) / (fade + 1), (end - index) / (fade + 1))
+
+
+def _with_line(
+    frame: np.ndarray,
+    opacity: float,
+    colour: tuple[int, int, int],
+    rows: slice = slice(20, 22),
+    columns: slice = slice(30, 50),
+) -> np.ndarray:
+    out = frame.astype(np.float32)
+    out[rows, columns] = (1 - 0.6 * opacity) * out[rows, columns] + 0.6 * opacity * np.array(
+        colour, np.float32
+    )  # letters cover ~60 % of a tiny pixel of their line
+    return out.astype(np.uint8)
+
+
+def _watched(frames: list[np.ndarray], gap: int = 25) -> BriefLines:
+    lines = BriefLines(gap)
+    for frame in frames:
+        lines.add(frame, INSIDE)
+    return lines
+
+
+def test_a_white_or_yellow_line_fading_in_and_out_is_read_at_its_middle() -> None:
+    for colour in ((255, 255, 255), (0, 255, 255)):
+        frames = [_with_line(_tissue(i), _opacity(i, 30, 40, 4), colour) for i in range(70)]
+
+        peaks = _watched(frames).peaks()
+
+        assert len(peaks) == 1 and 33 <= peaks[0] <= 36, (colour, peaks)
+
+
+def test_the_scales_looked_at_follow_the_keyframe_gap() -> None:
+    frames = [_with_line(_tissue(i), _opacity(i, 30, 44, 2), (255, 255, 255)) for i in range(70)]
+
+    assert _watched(frames, gap=25).peaks() != []  # 14 frames: half of 25 covers it
+    assert _watched(frames, gap=6).peaks() == []  # keyframes 6 apart read it anyway
+
+
+def test_tissue_that_brightens_and_darkens_again_is_no_fade() -> None:
+    gains = [1.0 + 0.4 * _opacity(i, 30, 40, 4) for i in range(70)]
+
+    assert _watched([_tissue(i, gain) for i, gain in enumerate(gains)]).peaks() == []
+
+
+def test_a_white_blob_shown_briefly_is_not_a_line() -> None:
+    frames = [_with_line(_tissue(i), _opacity(i, 30, 40, 4), (255, 255, 255),
+                         rows=slice(18, 24), columns=slice(30, 36)) for i in range(70)]  # fmt: skip
+
+    assert _watched(frames).peaks() == []
