@@ -122,7 +122,9 @@ from adapters.endoscope.activity import locate_endoscope
 import resource, tempfile
 from pathlib import Path
 from adapters.endoscope.activity import tiny_size
-from adapters.endoscope.blanks import find_blank_ranges
+from adapters.endoscope.blanks import View, find_blank_ranges
+from adapters.endoscope.faces import FaceFinder
+from adapters.endoscope.fades import BriefLines
 from adapters.endoscope.watch import FrameWatch
 from adapters.masking.encode import encode_masked, keyframe_gap
 from adapters.masking.inside_text import CropOcr, InsideReader
@@ -175,6 +177,18 @@ start = time.perf_counter()
 find_blank_ranges(path, region, info.frames, finding.scene)
 report["blanks"] = time.perf_counter() - start
 report["frames"] = info.frames
+finder = FaceFinder()  # the model loads once per process
+start = time.process_time()
+for planes in keyframes:  # each keyframe's image, looked at for a face
+    finder.shows_face(cv2.merge([planes[1][y : y + h, x : x + w], planes[0][y : y + h, x : x + w],
+                                 planes[2][y : y + h, x : x + w]]))
+report["faces_cpu"] = time.process_time() - start
+tiny = tiny_size(info.width, info.height)
+fades, inside = BriefLines(gap), ~View.of(region, tiny).surround
+start = time.process_time()
+for copy in stream_frames(["-i", path], f"scale={tiny[0]}:{tiny[1]}:flags=area", *tiny, "bgr24"):
+    fades.add(copy, inside)
+report["fades_cpu"] = time.process_time() - start  # with ffmpeg's decode waits (its own CPU not)
 
 
 def cpu():
@@ -320,6 +334,10 @@ def main() -> None:
           f"surround, scene, changes): {costs['watch_cpu']:.2f} CPU s on "
           f"{costs['encode_cpu']:.1f} CPU s of masking encode "
           f"({100 * costs['watch_cpu'] / costs['encode_cpu']:.1f} %)")  # fmt: skip
+    print(f"      of which lines fading in and out (colour on the tiny copies): "
+          f"{costs['fades_cpu']:.2f} CPU s for {costs['frames']} frames")  # fmt: skip
+    print(f"    a face looked for on every keyframe's image: {costs['faces_cpu']:.2f} CPU s for "
+          f"{costs['keyframes']} keyframes")  # fmt: skip
     clip16 = work / "olympus-16s.mp4"
     if not clip16.exists():
         make_video(clip16, "olympus", seconds=16.0, seed=3)
