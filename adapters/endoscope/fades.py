@@ -11,6 +11,11 @@ drift, so it is not used). Compared are frame ``c`` and the frames ``k`` before 
 it, at a few ``k`` up to half a keyframe gap: the two sides must agree in colour, frame
 ``c`` must be off their axis by ``OFF_LEVEL``, and the pixels that are must form a line.
 
+A picture shown briefly (a face the scope sweeps over, cross-faded in and out between two
+keyframes) is found by brightness instead (``BriefScenes``): a quarter of the image changes
+by ``SCENE_LEVEL`` against the frames ``k`` before and after, which agree. Only ``k`` up to
+``SCENE_SCALE``: over a second, tissue that swings back and forth does the same.
+
 Measured on generated recordings (text 14-22 px at 960 px, 16-20 px at 1280 px, white,
 yellow and green, fading over 3-8 frames, shown 7-20 frames, over smooth and vascular
 tissue): every fade found but 16-px dates at 1280 px (1.2 tiny rows high); none on the
@@ -34,6 +39,10 @@ MIN_LINE_PIXELS = 6  # tiny pixels off axis in one line
 MIN_LINE_WIDTH = 8  # tiny pixels: a line this wide at least (a date of 14-px text at 960 px)
 LINE_ASPECT = 3  # and this many times wider than high (tissue that flushes is a blob)
 SCALES = (2, 4, 7, 13)  # frames before and after; at most half a keyframe gap is looked at
+SCENE_LEVEL = 30  # grey change of a tiny pixel against both sides: another picture
+SCENE_SAME = 15  # ... while the two sides agree within this
+SCENE_SHARE = 0.25  # of the image's tiny pixels
+SCENE_SCALE = 7  # frames: a picture shown briefly is compared this far at most
 
 
 @dataclass(frozen=True)
@@ -107,3 +116,36 @@ class BriefLines:
     def peaks(self) -> list[int]:
         """One frame to read for each stretch: its middle, where a fade shows the most."""
         return [(start + end) // 2 for start, end in self.seen()]
+
+
+class BriefScenes:
+    """Finds the frames where another picture shows up briefly (a quarter of the image).
+
+    Args:
+        gap: frames between the keyframes the inside reading reads.
+
+    """
+
+    def __init__(self, gap: int) -> None:
+        self._scales = [k for k in SCALES if k <= min(SCENE_SCALE, max(gap // 2 + 1, SCALES[0]))]
+        self._recent: deque[np.ndarray] = deque(maxlen=2 * self._scales[-1] + 1)
+        self._frames = 0
+        self._seen: set[int] = set()
+
+    def add(self, grey: np.ndarray, inside: np.ndarray) -> None:
+        """Take the next frame's tiny grey copy and where its image is (bool ``HxW``)."""
+        self._recent.append(grey.astype(np.int16))
+        self._frames += 1
+        needed = SCENE_SHARE * max(int(np.count_nonzero(inside)), 1)
+        for k in self._scales:
+            if len(self._recent) < 2 * k + 1:
+                break
+            before, at, after = self._recent[-1 - 2 * k], self._recent[-1 - k], self._recent[-1]
+            other = (np.abs(at - before) >= SCENE_LEVEL) & (np.abs(at - after) >= SCENE_LEVEL)
+            other &= (np.abs(before - after) < SCENE_SAME) & inside
+            if np.count_nonzero(other) >= needed:
+                self._seen.add(self._frames - 1 - k)
+
+    def peaks(self) -> list[int]:
+        """One frame to read for each stretch a brief picture was seen on: its middle."""
+        return [(start + end) // 2 for start, end in merge((f, f) for f in sorted(self._seen))]

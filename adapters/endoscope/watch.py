@@ -15,7 +15,8 @@ step (``onsets``: tiny pixels that held their value over the two frames before, 
 ``JUMP_LEVEL`` and hold the new value over the two frames after), so that the next encode
 forces a keyframe on each and reads it. Tissue moves smoothly and a specular highlight moves
 on: neither holds still on both sides of a jump. A line that fades in and out without a step
-is looked for by colour (``adapters.endoscope.fades``); its middle frame is read too.
+is looked for by colour, a picture shown briefly (a face swept over) by brightness
+(``adapters.endoscope.fades``); the middle frame of each is read too.
 
 The same copies tell whether the region cuts the image: pixels of the surround that are lit
 and change from frame to frame over most of the video are a live picture the region left
@@ -32,7 +33,7 @@ import cv2
 import numpy as np
 
 from adapters.endoscope.blanks import SURROUND_LEVEL, View, shows_no_image
-from adapters.endoscope.fades import BriefLines
+from adapters.endoscope.fades import BriefLines, BriefScenes
 from adapters.endoscope.region import Region
 from adapters.endoscope.scene import Reference
 from adapters.endoscope.segments import Segment
@@ -77,6 +78,7 @@ class FrameWatch:
         self._flagged: list[int] = []
         self._onsets: list[int] = []
         self._fades = BriefLines(gap)
+        self._scenes = BriefScenes(gap)
         self._recent: deque[np.ndarray] = deque(maxlen=5)  # the last greys, flagged or not
         self._shown = 0
         self._pairs = 0  # of shown frames one after the other
@@ -93,6 +95,7 @@ class FrameWatch:
             self._look_for_onset(frame - 2)
         before_shown = frame > 0 and not (self._flagged and self._flagged[-1] == frame - 1)
         self._fades.add(tiny, ~view.surround)
+        self._scenes.add(grey, view.inside)
         if shows_no_image(tiny, grey, view, self._reference):
             self._flagged.append(frame)
             return
@@ -131,8 +134,8 @@ class FrameWatch:
         return list(self._onsets)
 
     def peaks(self) -> list[int]:
-        """The frames where a line faded in and out again shows the most, in order."""
-        return self._fades.peaks()
+        """The frames where a line, or another picture, shown briefly shows the most."""
+        return sorted({*self._fades.peaks(), *self._scenes.peaks()})
 
     def cut_share(self) -> float:
         """The live picture seen outside every region, as a share of the region's size."""

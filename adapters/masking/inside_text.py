@@ -140,7 +140,7 @@ class InsideReading:
     found: list[list[Box]] = field(default_factory=list)  # per keyframe, frame pixels
     whole: list[Box] = field(default_factory=list)  # lines no candidate followed
     costs: list[KeyframeCost] = field(default_factory=list)
-    faces: list[bool] = field(default_factory=list)  # per keyframe: a face in the image
+    faces: list[float] = field(default_factory=list)  # per keyframe: how much a face shows
 
     @property
     def keyframes(self) -> int:
@@ -255,7 +255,7 @@ class InsideReader:
         wanted = fresh or whole or self._faces is not None
         bgr = cv2.merge([crop[1], crop[0], crop[2]]) if wanted else None
         if self._faces is not None and bgr is not None:
-            self._reading.faces.append(self._faces.shows_face(bgr))
+            self._reading.faces.append(self._faces.score(bgr))
         if bgr is not None:
             seen += self._read_candidates(bgr, fresh)
         found = [line for s in seen for line in s.lines]

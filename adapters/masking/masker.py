@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -171,7 +171,7 @@ class OpenCVMasker:
         faces = _face_finder()
         with warmed_up(ocr[1]), atomic_target(target) as temp:  # the outside OCR loads if needed
             job = _Job(video_id, source, temp, info, ocr[0], ocr[1], blank, encoder, segments,
-                       finding.scene, faces=faces)  # fmt: skip
+                       finding.scene, _beside(blank, info.frames), faces)  # fmt: skip
             final, job, boxes, missed, found = self._passes(job, region)
             if final.failure is not None:
                 raise VerificationFailed(final.failure)
@@ -209,8 +209,9 @@ class OpenCVMasker:
         The first may find frames without an image that the samples missed (the watch),
         keyframes whose image shows a face (blacked out up to the keyframes either side),
         steps in the image between two keyframes (read on the next encode, a keyframe forced
-        on each side of each), and text inside the image (blacked out by the next). An
-        encode after the first must read nothing that is not masked; a third is the last.
+        on each side of each; a line or a picture shown briefly, on its middle), and text
+        inside the image (blacked out by the next). Text or a face read on those forced
+        keyframes is blacked out by a third encode, the last; it must read nothing unmasked.
 
         Returns:
             The last pass, the job as it was last encoded, the boxes blacked out inside the
@@ -224,16 +225,19 @@ class OpenCVMasker:
         faced = [r for r in first.faces if not _within(r, [*job.blank, *missed])]
         _refuse_unrepresentative(merge([*missed, *faced]), job.info.frames)
         blank = merge([*job.blank, *missed, *faced])
-        unread = _unread(first, blank)
+        unread = _unread(first, blank, missed)
         job = dataclasses.replace(job, blank=blank, keyframes=tuple(unread), faced=faced)
         boxes, found, final = first.boxes, first.checked.inside_lines, first
         for attempt in range(2):
             if not (boxes or missed or faced or unread) or (
-                attempt and not (final.boxes and unread)
+                attempt and not ((final.boxes and unread) or final.faces)
             ):
                 break
-            if attempt:  # text read on the keyframes forced where something appeared
+            if attempt:  # text or a face read on the keyframes forced where something showed
                 boxes, found = boxes + final.boxes, found + len(final.boxes)
+                faced = merge([*faced, *final.faces])
+                blank = merge([*job.blank, *final.faces])
+                job = dataclasses.replace(job, blank=blank, faced=faced)
             _refuse_cover(boxes, region)
             final = self._encode_and_check(job, region, boxes)
             if final.watch.unplanned(job.blank):
@@ -241,10 +245,10 @@ class OpenCVMasker:
                     Reason.ROI_UNCERTAIN,
                     "Frames without an endoscope image are still shown after masking.",
                 )
-            if final.faces:
-                raise LevelFailure(
-                    Reason.ROI_UNCERTAIN, "A face is still shown inside the image after masking."
-                )
+        if final is not first and final.faces:  # still, after a third encode
+            raise LevelFailure(
+                Reason.ROI_UNCERTAIN, "A face is still shown inside the image after masking."
+            )
         if final is not first and final.boxes:
             raise LevelFailure(
                 Reason.TEXT_INSIDE_IMAGE,
@@ -338,13 +342,15 @@ MAX_CHANGE_KEYFRAMES = 64
 CHANGE_KEYFRAME_FRAMES = 12
 
 
-def _unread(first: _Pass, blank: list[Range]) -> list[int]:
+def _unread(first: _Pass, blank: list[Range], missed: Sequence[Range] = ()) -> list[int]:
     """The frames to read next: each side of every step, and the middle of every brief line.
 
     Both are what the watch saw (``onsets``, ``peaks``). The frame of a step shows what
     appeared; the frame before shows what vanished, which a fade brought in without a step
-    of its own; the middle of a line that faded in and out shows it the most. Frames that
-    were keyframes of ``first`` (read already) or are blanked are left out.
+    of its own; the middle of a line that faded in and out shows it the most. The frames
+    beside each stretch blanked for the watch (``missed``) are read too: a face cross-faded
+    into a scene shows there. Frames that were keyframes of ``first`` (read already) or are
+    blanked are left out.
     """
     from adapters.video.frame_ranges import covers
 
@@ -359,8 +365,20 @@ def _unread(first: _Pass, blank: list[Range]) -> list[int]:
             "each, so text shown between keyframes cannot be ruled out.",
         )
     around = {frame for step in steps for frame in (step - 1, step)} | set(peaks)
+    around |= set(_beside(missed, first.written))
     return sorted(f for f in around - shown
                   if f >= 0 and not covers(blank, f))  # fmt: skip
+
+
+def _beside(ranges: Sequence[Range], frames: int) -> tuple[int, ...]:
+    """The frames just before and after each of ``ranges`` (blanked stretches), to be read.
+
+    A face cross-faded into a scene shows there, fading, while the scene itself is blanked.
+    """
+    from adapters.video.frame_ranges import covers
+
+    around = {frame for start, end in ranges for frame in (start - 1, end + 1)}
+    return tuple(sorted(f for f in around if 0 <= f < frames and not covers(ranges, f)))
 
 
 def _refuse_cover(boxes: list[TimedBox], region: Region) -> None:

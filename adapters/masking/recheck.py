@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from adapters.endoscope.activity import locate_endoscope
 from adapters.endoscope.blanks import classify_finding
-from adapters.endoscope.faces import FaceFinder, FaceModelMissing
+from adapters.endoscope.faces import MIN_FACE_SCORE, FaceFinder, FaceModelMissing
 from adapters.endoscope.segments import Segment, read_region
 from adapters.masking.encode import even_size
 from adapters.masking.inside_text import InsideReader
@@ -78,7 +78,7 @@ def recheck(path: str, ocr: OcrEngine) -> Recheck:
     finally:
         reading = inside.result()
     read, lines, count = reading.keyframes, reading.lines, max(len(segments), 1)
-    shown = sum(reading.faces)
+    shown = sum(score >= MIN_FACE_SCORE for score in reading.faces)
     try:
         checked = verify_output(path, region, info, info.frames, ocr, seen, segments)
     except VerificationFailed as failed:

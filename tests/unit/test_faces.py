@@ -70,11 +70,13 @@ def test_tissue_of_every_kind_is_no_face() -> None:
 def test_the_frames_blacked_out_reach_the_keyframes_around_each_face() -> None:
     numbers = [0, 12, 24, 36, 48]
 
-    assert face_ranges([False] * 5, numbers, 50) == []
-    assert face_ranges([False, False, True, False, False], numbers, 50) == [(13, 35)]
-    assert face_ranges([True, True, False, False, True], numbers, 50) == [(0, 23), (37, 49)]
-    assert face_ranges([False, True, True, False, False], numbers, 50) == [(1, 35)]
-    assert face_ranges([False, True], [0], 50) == [(0, 49)]  # frame numbers unknown: all
+    assert face_ranges([0.0, 0.1, 0.4, 0.2, 0.0], numbers, 50) == []  # no face, only near
+    assert face_ranges([0.0, 0.0, 0.9, 0.0, 0.0], numbers, 50) == [(13, 35)]
+    assert face_ranges([0.9, 0.9, 0.0, 0.0, 0.8], numbers, 50) == [(0, 23), (37, 49)]
+    assert face_ranges([0.0, 0.8, 0.9, 0.0, 0.0], numbers, 50) == [(1, 35)]
+    # a face fading in and out scores less beside its keyframe: the run reaches further
+    assert face_ranges([0.0, 0.3, 0.9, 0.3, 0.1], numbers, 50) == [(1, 47)]
+    assert face_ranges([0.0, 0.9], [0], 50) == [(0, 49)]  # frame numbers unknown: all
 
 
 def test_without_the_model_level_2_fails_with_a_reason_and_never_guesses(
