@@ -59,6 +59,7 @@ class Family:
     # seconds during which the image shows ``scene`` (SCENES) inside a black surround
     inside_scene: tuple[float, float] | None = None
     scene: str = "room"
+    scene_fade: int = 0  # frames over which the scene cross-fades in, and again out
     lights: tuple[tuple[float, str], ...] = ()  # (from second, LIGHTS key): light switched
     late_text: tuple[int, int] | None = None  # where the birth date shows from ``zoom_at`` on
     second_view: Box | None = None  # a second, rectangular image beside the first (dual view)
@@ -217,7 +218,10 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
             light = [mode for start, mode in family.lights if index >= round(start * fps)]
             seen = lit.get(light[-1], texture) if light else texture
             if shown_scene[0] <= index < shown_scene[1]:
-                seen = scene
+                steps = family.scene_fade + 1
+                opacity = min(1.0, (index - shown_scene[0] + 1) / steps,
+                              (shown_scene[1] - index) / steps)  # fmt: skip
+                seen = cv2.addWeighted(scene, opacity, seen, 1.0 - opacity, 0.0)
             picture = seen[dy : dy + h, dx : dx + w].astype(np.float32) * gain
             frame = np.zeros((family.height, family.width, 3), np.uint8)
             frame[y : y + h, x : x + w] = np.where(inside, picture, 0).astype(np.uint8)
@@ -443,6 +447,10 @@ FAMILIES.update({f.name: f for f in (
     # a person's face fills the image inside the black surround (skin passes as tissue)
     Family("face_in_circle", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18,
            vignette=0.3, inside_scene=(0.6, 1.4), scene="face_photo", seconds=2.4),
+    # a face the scope sweeps over: cross-faded in and out, 11 frames between two keyframes
+    Family("face_swept_over", 960, 540, "circle", (300, 20, 500, 500), (16,), text_px=18,
+           vignette=0.3, inside_scene=(0.52, 0.96), scene="face_photo", scene_fade=3,
+           seconds=2.4),
 )})  # fmt: skip
 
 FAMILIES.update({f.name: f for f in (

@@ -14,7 +14,9 @@ it, at a few ``k`` up to half a keyframe gap: the two sides must agree in colour
 A picture shown briefly (a face the scope sweeps over, cross-faded in and out between two
 keyframes) is found by brightness instead (``BriefScenes``): a quarter of the image changes
 by ``SCENE_LEVEL`` against the frames ``k`` before and after, which agree. Only ``k`` up to
-``SCENE_SCALE``: over a second, tissue that swings back and forth does the same.
+``SCENE_SCALE``: over a second, tissue that swings back and forth does the same (on tiny
+copies, a swing by a fifth of the image and back within a second still does: one more read;
+a breath's swing, or one of a few pixels, does not).
 
 Measured on generated recordings (text 14-22 px at 960 px, 16-20 px at 1280 px, white,
 yellow and green, fading over 3-8 frames, shown 7-20 frames, over smooth and vascular

@@ -122,10 +122,11 @@ def test_a_banner_drawn_inside_the_image_is_blacked_out_and_the_rest_kept(tmp_pa
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", ["face_in_circle", "face_swept_over"])
 def test_a_face_filling_the_image_is_blacked_out_up_to_the_keyframes_around_it(
-    tmp_path: Path,
+    tmp_path: Path, name: str
 ) -> None:
-    recording = make_recording(tmp_path / "in.mp4", FAMILIES["face_in_circle"], seed=4)
+    recording = make_recording(tmp_path / "in.mp4", FAMILIES[name], seed=4)
     ((start, end),) = recording.blank_ranges  # the frames that show the face
     target = tmp_path / "out.mp4"
 
@@ -137,7 +138,7 @@ def test_a_face_filling_the_image_is_blacked_out_up_to_the_keyframes_around_it(
     first, last = int(found[2]), int(found[3])
     gap = 12  # keyframes of a 60-frame clip: the blanked stretch reaches the ones around it
     assert first <= start and last >= end - 1 and (start - first) + (last - end + 1) <= 2 * gap
-    assert "around keyframes showing a face" in result.detail
+    assert "around keyframes showing a face" in result.detail, result.detail
     assert "looked at for a face" in result.versions["verification_checked"]
     blanked = dataclasses.replace(recording, blank_ranges=((first, last + 1),))
     checked = score(blanked, target, leak_frames=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from adapters.endoscope.fades import BriefLines
+from adapters.endoscope.fades import BriefLines, BriefScenes
 
 TINY = (96, 54)
 INSIDE = np.ones((TINY[1], TINY[0]), bool)
@@ -74,3 +74,33 @@ def test_a_white_blob_shown_briefly_is_not_a_line() -> None:
                          rows=slice(18, 24), columns=slice(30, 36)) for i in range(70)]  # fmt: skip
 
     assert _watched(frames).peaks() == []
+
+
+def _scenes(greys: list[np.ndarray], gap: int = 25) -> BriefScenes:
+    scenes = BriefScenes(gap)
+    for grey in greys:
+        scenes.add(grey, INSIDE)
+    return scenes
+
+
+def _grey(frame: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+
+
+def test_another_picture_cross_faded_in_and_out_is_read_at_its_middle() -> None:
+    picture = np.full((TINY[1], TINY[0], 3), (200, 210, 230), np.uint8)  # a face, a wall
+    frames = []
+    for i in range(70):
+        opacity = _opacity(i, 30, 41, 3)
+        frames.append(cv2.addWeighted(picture, opacity, _tissue(i), 1.0 - opacity, 0.0))
+
+    peaks = _scenes([_grey(f) for f in frames]).peaks()
+
+    assert len(peaks) == 1 and 33 <= peaks[0] <= 37, peaks
+
+
+def test_tissue_swinging_back_and_forth_as_breathing_does_is_no_brief_picture() -> None:
+    swing = [round(20 * np.sin(2 * np.pi * i / 60)) for i in range(150)]  # 2.4 s a breath
+    greys = [_grey(_tissue(shift % 64, 1.0 + 0.02 * shift)) for shift in swing]
+
+    assert _scenes(greys).peaks() == []
