@@ -59,7 +59,7 @@ class Verification:
     segments: int = 1  # regions, each checked on the keyframes of its own frames
     watched: int = 0  # input frames classified while encoding (a screen without the image)
     late_blanked: str = ""  # of them, frames the samples missed: ``N frames (a-b)``
-    read_on_change: int = 0  # keyframes forced where something appeared between two
+    read_on_change: int = 0  # keyframes forced between two: steps, brief sights, blanks' sides
     faces_looked: int = 0  # keyframes whose image was looked at for a face
     face_blanked: str = ""  # frames blacked out whole around keyframes that showed one
 
@@ -69,8 +69,8 @@ class Verification:
         gap = f" (at most {self.inside_gap} frames apart)" if self.inside_gap else ""
         masked = f"; blacked out inside: {self.inside_masked}" if self.inside_masked else ""
         late = f", {self.late_blanked} blacked out whole" if self.late_blanked else ""
-        change = (f", {self.read_on_change} frame(s) read where the image changed abruptly"
-                  if self.read_on_change else "")  # fmt: skip
+        change = (f", {self.read_on_change} frame(s) read where the image changed abruptly "
+                  "or briefly" if self.read_on_change else "")  # fmt: skip
         watched = f"; every frame watched ({self.watched}){late}{change}" if self.watched else ""
         if self.faces_looked:
             faces = f", {self.face_blanked} blacked out whole" if self.face_blanked else ""
