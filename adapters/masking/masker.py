@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from adapters.endoscope.segments import Segment
     from adapters.endoscope.watch import FrameWatch
     from adapters.masking.encoders import Encoder
-    from adapters.masking.inside_text import InsideReader
+    from adapters.masking.inside_text import InsideReader, InsideReading
     from adapters.masking.text_tracks import TimedBox
     from adapters.masking.verify import Verification
     from adapters.video.ocr import OcrEngine
@@ -184,7 +184,7 @@ class OpenCVMasker:
             checked = dataclasses.replace(
                 final.checked, inside_lines=found,
                 inside_masked=describe_boxes(boxes) if boxes else "", late_blanked=describe(missed),
-                read_on_change=len(job.keyframes), face_blanked=describe(job.faced),
+                read_on_change=len(job.between), face_blanked=describe(job.faced),
             )  # fmt: skip
             inside = f"{found} line(s) of text read inside the image"
             if boxes:
@@ -208,10 +208,11 @@ class OpenCVMasker:
 
         The first may find frames without an image that the samples missed (the watch),
         keyframes whose image shows a face (blacked out up to the keyframes either side),
-        steps in the image between two keyframes (read on the next encode, a keyframe forced
-        on each side of each; a line or a picture shown briefly, on its middle), and text
-        inside the image (blacked out by the next). Text or a face read on those forced
-        keyframes is blacked out by a third encode, the last; it must read nothing unmasked.
+        steps in the image between two keyframes (each side of each; a line or a picture
+        shown briefly, on its middle: those frames are decoded from the source and read,
+        ``adapters.masking.frame_reads``), and text inside the image. What they show is
+        blacked out by the next encode, which forces keyframes on them and reads them
+        masked; what it still reads there is blacked out by a third, the last.
 
         Returns:
             The last pass, the job as it was last encoded, the boxes blacked out inside the
@@ -226,8 +227,17 @@ class OpenCVMasker:
         _refuse_unrepresentative(merge([*missed, *faced]), job.info.frames)
         blank = merge([*job.blank, *missed, *faced])
         unread = _unread(first, blank, missed)
-        job = dataclasses.replace(job, blank=blank, keyframes=tuple(unread), faced=faced)
-        boxes, found, final = first.boxes, first.checked.inside_lines, first
+        boxes, found, final, between = first.boxes, first.checked.inside_lines, first, unread
+        if unread and len(first.keyframes) == first.reading.keyframes:
+            read, seen = self._read_between(job, region, first, unread, blank)
+            seen = [r for r in seen if not _within(r, blank)]
+            if read == boxes and not seen:
+                unread = []  # nothing there: no encode needed to read those frames
+            else:  # encoded again, those frames forced to keyframes: read masked there
+                boxes, found = read, len(read)
+                faced, blank = merge([*faced, *seen]), merge([*blank, *seen])
+        job = dataclasses.replace(job, blank=blank, keyframes=tuple(unread), faced=faced,
+                                  between=tuple(between))  # fmt: skip
         for attempt in range(2):
             if not (boxes or missed or faced or unread) or (
                 attempt and not ((final.boxes and unread) or final.faces)
@@ -257,6 +267,25 @@ class OpenCVMasker:
             )
         return final, job, boxes, missed, found
 
+    def _read_between(
+        self, job: _Job, region: Region, first: _Pass, frames: list[int], blank: list[Range]
+    ) -> tuple[list[TimedBox], list[Range]]:
+        """Read ``frames`` (no keyframes of ``first``) from the source, among its keyframes.
+
+        Returns the boxes and the face ranges of all reads together.
+        """
+        from adapters.endoscope.faces import face_ranges
+        from adapters.endoscope.segments import read_region
+        from adapters.masking.encode import even_size
+        from adapters.masking.frame_reads import interleaved, read_source_frames
+
+        reader = _inside_reader(job, read_region(region, job.segments), [], -1)
+        more, extra = read_source_frames(job.source, job.info, frames, reader)
+        numbers, reading = interleaved(first.keyframes, first.reading, more, extra)
+        size = even_size(job.info.width, job.info.height)
+        boxes = reading.boxes(numbers, first.written, size, blank)
+        return boxes, face_ranges(reading.faces, numbers, first.written)
+
     def _encode_and_check(self, job: _Job, region: Region, boxes: list[TimedBox]) -> _Pass:
         """One masked encode into ``job.temp``, checked outside and read inside the image.
 
@@ -285,7 +314,7 @@ class OpenCVMasker:
         seen = KeyframePeak(*size)  # decoded while encoding
         gap = keyframe_gap(info.frames, info.fps)
         read_in = read_region(region, job.segments)
-        inside = _inside_reader(job, read_in, [b.box for b in boxes], info.frames // gap)
+        inside = _inside_reader(job, read_in, [b.box for b in boxes], info.frames // gap // 2)
         numbers: list[int] = []
         tiny = tiny_size(info.width, info.height)
         watch = FrameWatch(region, job.segments, job.reference, tiny, gap)
@@ -320,7 +349,7 @@ class OpenCVMasker:
             watched=watch.frames, faces_looked=len(reading.faces),
         )  # fmt: skip
         faces = face_ranges(reading.faces, numbers, written)
-        return _Pass(written, checked, found, watch, numbers, faces, failure)
+        return _Pass(written, checked, found, watch, numbers, faces, reading, failure)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -333,6 +362,7 @@ class _Pass:
     watch: FrameWatch
     keyframes: list[int]  # the frame number of each keyframe written
     faces: list[Range]  # frames around the keyframes whose image showed a face
+    reading: InsideReading  # what was read on each keyframe
     failure: str | None = None  # why the output failed its check (the next encode may fix it)
 
 
@@ -438,16 +468,17 @@ class _Job:
     keyframes: tuple[int, ...] = ()  # forced where something appeared between keyframes
     faces: FaceFinder | None = None  # looks at each keyframe's image for a face
     faced: list[Range] = dataclasses.field(default_factory=list)  # blanked: a face shown
+    between: tuple[int, ...] = ()  # frames read between keyframes (the watch saw something)
 
 
 def _inside_reader(job: _Job, region: Region, masked: list[tuple[int, int, int, int]],
-                   keyframes: int) -> InsideReader:  # fmt: skip
-    """A reader of ``region``'s image that also reads the middle keyframe whole."""
+                   whole_at: int) -> InsideReader:  # fmt: skip
+    """A reader of ``region``'s image that also reads keyframe ``whole_at`` whole (-1: none)."""
     from adapters.masking.inside_text import InsideReader
 
     x, y, w, h = region.bbox
     inside = region.mask[y : y + h, x : x + w]
-    return InsideReader(job.inside_ocr, inside, region.bbox, masked, keyframes // 2, job.faces)
+    return InsideReader(job.inside_ocr, inside, region.bbox, masked, whole_at, job.faces)
 
 
 def _within(frames: Range, blank: list[Range]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from adapters.masking.inside_text import InsideReading
 from adapters.masking.masker import MAX_CHANGE_KEYFRAMES, _Pass, _unread
 from adapters.masking.verify import Verification
 from domain.ports import LevelFailure
@@ -26,7 +27,9 @@ def _first_pass(frames: int, shown: set[int], hop: int = 0) -> _Pass:
             frame[row, 20:32] = 255
         watch.add(frame)
     keyframes = list(range(0, frames, 12))
-    return _Pass(frames, Verification(len(keyframes), 0, 0), [], watch, keyframes, [])
+    return _Pass(
+        frames, Verification(len(keyframes), 0, 0), [], watch, keyframes, [], InsideReading()
+    )
 
 
 def test_both_sides_of_each_step_are_read_next_but_not_keyframes_or_blanked_frames() -> None:
