@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from adapters.video.frame_ranges import Range, merge
+from adapters.video.frame_ranges import merge
 
 OFF_LEVEL = 20.0  # how far (BGR levels) a pixel leaves the colour axis of the frames around
 SAME_LEVEL = 8.0  # ... while those two frames, k before and k after, agree within this
@@ -72,6 +72,16 @@ class _Colours:
         return np.asarray(self.length2 - along * along > level * level)
 
 
+def _scales(gap: int, most: int = SCALES[-1]) -> list[int]:
+    """The ``SCALES`` looked at: up to half a keyframe ``gap`` (and ``most``), the first always."""
+    return [k for k in SCALES if k <= min(most, max(gap // 2 + 1, SCALES[0]))]
+
+
+def _middles(frames: set[int]) -> list[int]:
+    """The middle frame of each stretch of consecutive ``frames``, in order."""
+    return [(start + end) // 2 for start, end in merge((f, f) for f in sorted(frames))]
+
+
 def _holds_a_line(off: np.ndarray) -> bool:
     """Whether the pixels of ``off`` (bool) join into a line of text (wide, low, inked)."""
     joined = cv2.dilate(off.astype(np.uint8), np.ones((1, 3), np.uint8))  # letters, words
@@ -94,7 +104,7 @@ class BriefLines:
     """
 
     def __init__(self, gap: int) -> None:
-        self._scales = [k for k in SCALES if k <= max(gap // 2 + 1, SCALES[0])]
+        self._scales = _scales(gap)
         self._recent: deque[_Colours] = deque(maxlen=2 * self._scales[-1] + 1)
         self._frames = 0
         self._seen: set[int] = set()
@@ -115,13 +125,9 @@ class BriefLines:
             if _holds_a_line(off):
                 self._seen.add(self._frames - 1 - k)
 
-    def seen(self) -> list[Range]:
-        """The stretches of frames a brief line was seen on, as merged inclusive ranges."""
-        return merge((frame, frame) for frame in sorted(self._seen))
-
     def peaks(self) -> list[int]:
-        """One frame to read for each stretch: its middle, where a fade shows the most."""
-        return [(start + end) // 2 for start, end in self.seen()]
+        """One frame to read for each stretch a brief line was seen on: its middle."""
+        return _middles(self._seen)
 
 
 class BriefScenes:
@@ -133,7 +139,7 @@ class BriefScenes:
     """
 
     def __init__(self, gap: int) -> None:
-        self._scales = [k for k in SCALES if k <= min(SCENE_SCALE, max(gap // 2 + 1, SCALES[0]))]
+        self._scales = _scales(gap, SCENE_SCALE)
         self._recent: deque[np.ndarray] = deque(maxlen=2 * self._scales[-1] + 1)
         self._frames = 0
         self._seen: set[int] = set()
@@ -154,4 +160,4 @@ class BriefScenes:
 
     def peaks(self) -> list[int]:
         """One frame to read for each stretch a brief picture was seen on: its middle."""
-        return [(start + end) // 2 for start, end in merge((f, f) for f in sorted(self._seen))]
+        return _middles(self._seen)

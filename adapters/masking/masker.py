@@ -218,19 +218,19 @@ class OpenCVMasker:
             The last pass, the job as it was last encoded, the boxes blacked out inside the
             image, the frames blacked out that only the watch saw, the lines read inside.
         """
-        from adapters.video.frame_ranges import merge
+        from adapters.video.frame_ranges import contains, merge
 
         first = self._encode_and_check(job, region, [])
         _refuse_cut(first.watch)
         missed = first.watch.unplanned(job.blank)  # between the samples: a brief screen
-        faced = [r for r in first.faces if not _within(r, [*job.blank, *missed])]
+        faced = [r for r in first.faces if not contains([*job.blank, *missed], r)]
         _refuse_unrepresentative(merge([*missed, *faced]), job.info.frames)
         blank = merge([*job.blank, *missed, *faced])
         unread = _unread(first, blank, missed)
         boxes, found, final, between = first.boxes, first.checked.inside_lines, first, unread
         if unread and len(first.keyframes) == first.reading.keyframes:
             read, seen = self._read_between(job, region, first, unread, blank)
-            seen = [r for r in seen if not _within(r, blank)]
+            seen = [r for r in seen if not contains(blank, r)]
             if read == boxes and not seen:
                 unread = []  # nothing there: no encode needed to read those frames
             else:  # encoded again, those frames forced to keyframes: read masked there
@@ -479,13 +479,6 @@ def _inside_reader(job: _Job, region: Region, masked: list[tuple[int, int, int, 
     x, y, w, h = region.bbox
     inside = region.mask[y : y + h, x : x + w]
     return InsideReader(job.inside_ocr, inside, region.bbox, masked, whole_at, job.faces)
-
-
-def _within(frames: Range, blank: list[Range]) -> bool:
-    """Whether every frame of ``frames`` is blacked out already."""
-    from adapters.video.frame_ranges import covers
-
-    return all(covers(blank, f) for f in range(frames[0], frames[1] + 1))
 
 
 def _face_finder() -> FaceFinder:

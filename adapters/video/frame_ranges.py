@@ -23,6 +23,11 @@ def covers(ranges: Iterable[Range], frame: int) -> bool:
     return any(first <= frame <= last for first, last in ranges)
 
 
+def contains(ranges: Iterable[Range], span: Range) -> bool:
+    """Whether every frame of ``span`` lies in ``ranges``."""
+    return any(first <= span[0] and span[1] <= last for first, last in merge(ranges))
+
+
 def as_text(ranges: Iterable[Range]) -> str:
     """``a-b, c-d`` for events."""
     return ", ".join(f"{a}-{b}" for a, b in ranges)
