@@ -35,6 +35,7 @@ from adapters.masking.keyframe_tap import (
 from adapters.masking.mp4_index import keyframe_numbers
 from adapters.masking.text_tracks import TimedBox
 from adapters.video.ffmpeg_frames import run_encoder
+from adapters.video.frame_ranges import expression
 from adapters.video.opencv_frames import VideoInfo
 
 Progress = Callable[[int], None]
@@ -100,8 +101,8 @@ def filter_graph(
 
 
 def when(ranges: Sequence[Range]) -> str:
-    """An ``enable`` expression true on the frames of ``ranges`` (inclusive)."""
-    return "+".join(f"between(n,{start},{end})" for start, end in ranges)
+    """An ``enable`` expression true on the frames of ``ranges`` (inclusive), quoted by callers."""
+    return expression(ranges)
 
 
 def _mask_steps(region: Region, corners: int | None, enabled: str, label: str) -> str:
@@ -132,8 +133,9 @@ def keyframe_rule(frames: int, fps: float | None = None, starts: Sequence[int] =
     checked on a keyframe of its own.
     """
     gap = keyframe_gap(frames, fps)
-    extra = "".join(f"+eq(n,{start})" for start in sorted(set(starts)) if start > 0)
-    return f"expr:eq(mod(n,{gap}),0)+eq(n,{max(frames - 1, 0)}){extra}"
+    extra = [(start, start) for start in starts if start > 0]
+    more = f"+{expression(extra)}" if extra else ""
+    return f"expr:eq(mod(n,{gap}),0)+eq(n,{max(frames - 1, 0)}){more}"
 
 
 def write_corners(region: Region, folder: Path, name: str = "corners") -> Path:

@@ -17,12 +17,13 @@ from collections.abc import Sequence
 
 from adapters.masking.inside_text import InsideReader, InsideReading
 from adapters.video.ffmpeg_frames import stream_frames
+from adapters.video.frame_ranges import expression
 from adapters.video.opencv_frames import VideoInfo
 
 
 def select_filter(frames: Sequence[int]) -> str:
     """The ``-vf`` that keeps only ``frames`` (decoded frame numbers)."""
-    return "select=" + "+".join(f"eq(n\\,{frame})" for frame in sorted(set(frames)))
+    return f"select='{expression((frame, frame) for frame in frames)}'"
 
 
 def read_source_frames(

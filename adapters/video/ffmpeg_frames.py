@@ -11,6 +11,7 @@ import ctypes
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO
 
@@ -21,6 +22,10 @@ from adapters.video.ffmpeg import EncoderError, ffmpeg_exe
 _PR_SET_PDEATHSIG = 1
 _STDERR_TAIL = 2000  # bytes of ffmpeg's stderr kept in an encoder error
 QUIET = ("-hide_banner", "-nostdin", "-nostats", "-loglevel", "error")
+# An option value longer than this goes to ffmpeg in a file (``-/option file``): Linux refuses
+# a single argument over 128 KiB, and a long video's filter graph or keyframe list gets there.
+LONG_ARG = 32_768
+_SPILLABLE = ("-filter_complex", "-vf", "-force_key_frames")  # the options such values take
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -42,14 +47,39 @@ def start_ffmpeg(
     Raises:
         OSError: ffmpeg could not be started.
     """
-    return subprocess.Popen(
-        [ffmpeg_exe(), *QUIET, *args],
-        stdin=subprocess.DEVNULL,
-        stdout=stdout,
-        stderr=stderr,
-        pass_fds=tuple(pass_fds),
-        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-    )
+    with contextlib.ExitStack() as files:
+        args, spilled = _spill_long(args, files)
+        return subprocess.Popen(
+            [ffmpeg_exe(), *QUIET, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            pass_fds=(*pass_fds, *spilled),
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+
+
+def _spill_long(args: Sequence[str], files: contextlib.ExitStack) -> tuple[list[str], list[int]]:
+    """``args`` with each option value over ``LONG_ARG`` read from a file, and their fds.
+
+    The files are unnamed: gone once closed. ffmpeg inherits each descriptor and opens it as
+    ``/dev/fd/N`` while it parses its options; ``start_ffmpeg`` closes ours once it started.
+    """
+    out: list[str] = []
+    fds: list[int] = []
+    for arg in args:
+        option = out[-1] if out else ""
+        if len(arg) > LONG_ARG and option in _SPILLABLE:
+            held = files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 (the stack closes it)
+            held.write(arg.encode())
+            held.flush()
+            held.seek(0)
+            out[-1] = "-/" + option[1:]
+            out.append(f"/dev/fd/{held.fileno()}")
+            fds.append(held.fileno())
+        else:
+            out.append(arg)
+    return out, fds
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

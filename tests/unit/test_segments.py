@@ -120,4 +120,4 @@ def test_the_graph_masks_each_segment_on_its_own_frames_only() -> None:
 def test_each_segment_starts_on_a_keyframe() -> None:
     assert keyframe_rule(40) == "expr:eq(mod(n,12),0)+eq(n,39)"
     rule = keyframe_rule(40, starts=[0, 20, 30, 20])
-    assert rule == "expr:eq(mod(n,12),0)+eq(n,39)+eq(n,20)+eq(n,30)"
+    assert rule == "expr:eq(mod(n,12),0)+eq(n,39)+if(lt(n,30),eq(n,20),eq(n,30))"
