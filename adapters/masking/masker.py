@@ -228,7 +228,13 @@ class OpenCVMasker:
         blank = merge([*job.blank, *missed, *faced])
         unread = _unread(first, blank, missed)
         boxes, found, final, between = first.boxes, first.checked.inside_lines, first, unread
-        if unread and len(first.keyframes) == first.reading.keyframes:
+        if unread and len(first.keyframes) != first.reading.keyframes:
+            raise LevelFailure(
+                Reason.VERIFICATION_FAILED,
+                "The output's keyframes cannot be numbered, so the frames between them that "
+                "changed cannot be read in their place: what they show is unchecked.",
+            )
+        if unread:
             read, seen = self._read_between(job, region, first, unread, blank)
             seen = [r for r in seen if not contains(blank, r)]
             if read == boxes and not seen:
@@ -281,6 +287,12 @@ class OpenCVMasker:
 
         reader = _inside_reader(job, read_region(region, job.segments), [], -1)
         more, extra = read_source_frames(job.source, job.info, frames, reader)
+        if len(more) < len(set(frames)):  # every one was encoded: a decode that stopped short
+            raise LevelFailure(
+                Reason.VERIFICATION_FAILED,
+                f"Only {len(more)} of the {len(set(frames))} frames to be read between keyframes "
+                "could be decoded: what the others show is unchecked.",
+            )
         numbers, reading = interleaved(first.keyframes, first.reading, more, extra)
         size = even_size(job.info.width, job.info.height)
         boxes = reading.boxes(numbers, first.written, size, blank)
@@ -334,6 +346,11 @@ class OpenCVMasker:
             raise LevelFailure(
                 Reason.TRUNCATED_VIDEO,
                 f"Only {written} of {info.frames} declared frames could be decoded.",
+            )
+        if watch.frames != written:  # frames nobody looked at for a screen, a step, a face
+            raise LevelFailure(
+                Reason.VERIFICATION_FAILED,
+                f"{watch.frames} of the {written} frames encoded were watched.",
             )
         failure = None
         try:

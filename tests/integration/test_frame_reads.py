@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
+import adapters.masking.encode as encode
+import adapters.masking.frame_reads as frame_reads
 from adapters.masking.frame_reads import interleaved, select_filter
 from adapters.masking.inside_text import InsideReading
 from adapters.masking.masker import OpenCVMasker
 from adapters.masking.mp4_index import keyframe_numbers
+from domain.reasons import Reason
 from tests.family_checks import score
 from tests.layouts import FAMILIES, make_recording
 
@@ -45,3 +48,33 @@ def test_light_switches_are_read_between_keyframes_without_encoding_again(tmp_pa
     assert set(written) <= {*range(0, recording.frames, gap), recording.frames - 1}, written
     checked = score(recording, target, leak_frames=2)
     assert checked.leaks == {} and checked.lost_percent < 0.5
+
+
+@pytest.mark.slow
+def test_frames_to_read_that_cannot_be_decoded_fail_the_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recording = make_recording(tmp_path / "in.mp4", FAMILIES["nbi_chromo"], seed=9)
+    # a decode that yields none of the frames asked for (as a refused select expression did)
+    monkeypatch.setattr(frame_reads, "select_filter", lambda frames: "select='0'")
+
+    result = OpenCVMasker().mask("video-u", str(recording.path), str(tmp_path / "out.mp4"))
+
+    assert not result.succeeded
+    assert result.reason is Reason.VERIFICATION_FAILED, result
+    assert "between keyframes could be decoded" in result.detail
+    assert not (tmp_path / "out.mp4").exists()
+
+
+@pytest.mark.slow
+def test_frames_to_read_that_cannot_be_placed_among_the_keyframes_fail_the_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recording = make_recording(tmp_path / "in.mp4", FAMILIES["nbi_chromo"], seed=9)
+    monkeypatch.setattr(encode, "keyframe_numbers", lambda path: None)  # an unreadable index
+
+    result = OpenCVMasker().mask("video-n", str(recording.path), str(tmp_path / "out.mp4"))
+
+    assert not result.succeeded
+    assert result.reason is Reason.VERIFICATION_FAILED, result
+    assert "cannot be numbered" in result.detail
