@@ -1,13 +1,14 @@
 """Level 2 (``fallback_basic``): black out everything outside the endoscope image.
 
-Deterministic and model-free: find the endoscope image (a processor profile matched by its
-geometry, else the region that keeps changing, on small grey samples), mask and encode in
+Deterministic, without a language model: find the endoscope image (a processor profile matched
+by its geometry, else the region that keeps changing, on small grey samples), mask and encode in
 one ffmpeg pass (``adapters.masking.encode``) that also decodes the keyframes it wrote, then
 check the output with OCR before it becomes visible (``adapters.masking.verify``): outside the
 image, and inside it for text on every keyframe (``adapters.masking.inside_text``, read beside
 the encode). Text found inside is blacked out by a second encode, each line's box over the
 frames where it is visible (``adapters.masking.text_tracks``); if text is still read there, or
 the boxes would black out too much of the image, the level fails with ``text_inside_image``.
+What the first encode saw decides what the next must do (``adapters.masking.passes``).
 Memory does not grow with the video's length.
 """
 
@@ -15,10 +16,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from adapters.masking.passes import Job, Pass, beside, encode_until_seen
 from adapters.storage.atomic import atomic_target
 from domain.ports import LevelFailure, LevelResult
 from domain.reasons import Reason
@@ -29,22 +31,15 @@ if TYPE_CHECKING:
     from adapters.endoscope.blanks import Range
     from adapters.endoscope.faces import FaceFinder
     from adapters.endoscope.region import Region
-    from adapters.endoscope.scene import Reference
-    from adapters.endoscope.segments import Segment
-    from adapters.endoscope.watch import FrameWatch
     from adapters.masking.encoders import Encoder
-    from adapters.masking.inside_text import InsideReader, InsideReading
+    from adapters.masking.inside_text import InsideReader
     from adapters.masking.text_tracks import TimedBox
     from adapters.masking.verify import Verification
     from adapters.video.ocr import OcrEngine
-    from adapters.video.opencv_frames import VideoInfo
 
 log = logging.getLogger(__name__)
 
 OnProgress = Callable[[str, int, int], None]  # video_id, frames done, frames in total
-# Frames without an image that only the watch saw (the samples missed them): beyond this
-# share of the video the samples did not show what it is, and the region is not trusted.
-MAX_UNSEEN_SHARE = 0.5
 
 
 class OpenCVMasker:
@@ -170,9 +165,11 @@ class OpenCVMasker:
             )
         faces = _face_finder()
         with warmed_up(ocr[1]), atomic_target(target) as temp:  # the outside OCR loads if needed
-            job = _Job(video_id, source, temp, info, ocr[0], ocr[1], blank, encoder, segments,
-                       finding.scene, _beside(blank, info.frames), faces)  # fmt: skip
-            final, job, boxes, missed, found = self._passes(job, region)
+            job = Job(video_id, source, temp, info, ocr[0], ocr[1], blank, encoder, segments,
+                      finding.scene, beside(blank, info.frames), faces)  # fmt: skip
+            outcome = encode_until_seen(job, region, self._encode_and_check, self._read_between)
+            final, job, boxes, missed, found = (outcome.final, outcome.job, outcome.boxes,
+                                                outcome.missed, outcome.found)  # fmt: skip
             if final.failure is not None:
                 raise VerificationFailed(final.failure)
             if missed or job.faced:
@@ -201,80 +198,8 @@ class OpenCVMasker:
         written = final.written
         return region, written, checked, inside
 
-    def _passes(
-        self, job: _Job, region: Region
-    ) -> tuple[_Pass, _Job, list[TimedBox], list[Range], int]:
-        """Encode until nothing new is seen: at most three masked encodes.
-
-        The first may find frames without an image that the samples missed (the watch),
-        keyframes whose image shows a face (blacked out up to the keyframes either side),
-        steps in the image between two keyframes (each side of each; a line or a picture
-        shown briefly, on its middle: those frames are decoded from the source and read,
-        ``adapters.masking.frame_reads``), and text inside the image. What they show is
-        blacked out by the next encode, which forces keyframes on them and reads them
-        masked; what it still reads there is blacked out by a third, the last.
-
-        Returns:
-            The last pass, the job as it was last encoded, the boxes blacked out inside the
-            image, the frames blacked out that only the watch saw, the lines read inside.
-        """
-        from adapters.video.frame_ranges import contains, merge
-
-        first = self._encode_and_check(job, region, [])
-        _refuse_cut(first.watch)
-        missed = first.watch.unplanned(job.blank)  # between the samples: a brief screen
-        faced = [r for r in first.faces if not contains([*job.blank, *missed], r)]
-        _refuse_unrepresentative(merge([*missed, *faced]), job.info.frames)
-        blank = merge([*job.blank, *missed, *faced])
-        unread = _unread(first, blank, missed)
-        boxes, found, final, between = first.boxes, first.checked.inside_lines, first, unread
-        if unread and len(first.keyframes) != first.reading.keyframes:
-            raise LevelFailure(
-                Reason.VERIFICATION_FAILED,
-                "The output's keyframes cannot be numbered, so the frames between them that "
-                "changed cannot be read in their place: what they show is unchecked.",
-            )
-        if unread:
-            read, seen = self._read_between(job, region, first, unread, blank)
-            seen = [r for r in seen if not contains(blank, r)]
-            if read == boxes and not seen:
-                unread = []  # nothing there: no encode needed to read those frames
-            else:  # encoded again, those frames forced to keyframes: read masked there
-                boxes, found = read, len(read)
-                faced, blank = merge([*faced, *seen]), merge([*blank, *seen])
-        job = dataclasses.replace(job, blank=blank, keyframes=tuple(unread), faced=faced,
-                                  between=tuple(between))  # fmt: skip
-        for attempt in range(2):
-            if not (boxes or missed or faced or unread) or (
-                attempt and not ((final.boxes and unread) or final.faces)
-            ):
-                break
-            if attempt:  # text or a face read on the keyframes forced where something showed
-                boxes, found = boxes + final.boxes, found + len(final.boxes)
-                faced = merge([*faced, *final.faces])
-                blank = merge([*job.blank, *final.faces])
-                job = dataclasses.replace(job, blank=blank, faced=faced)
-            _refuse_cover(boxes, region)
-            final = self._encode_and_check(job, region, boxes)
-            if final.watch.unplanned(job.blank):
-                raise LevelFailure(
-                    Reason.ROI_UNCERTAIN,
-                    "Frames without an endoscope image are still shown after masking.",
-                )
-        if final is not first and final.faces:  # still, after a third encode
-            raise LevelFailure(
-                Reason.ROI_UNCERTAIN, "A face is still shown inside the image after masking."
-            )
-        if final is not first and final.boxes:
-            raise LevelFailure(
-                Reason.TEXT_INSIDE_IMAGE,
-                f"{final.checked.inside_lines} line(s) of text stay readable inside "
-                "the endoscope image after masking them.",
-            )
-        return final, job, boxes, missed, found
-
     def _read_between(
-        self, job: _Job, region: Region, first: _Pass, frames: list[int], blank: list[Range]
+        self, job: Job, region: Region, first: Pass, frames: list[int], blank: list[Range]
     ) -> tuple[list[TimedBox], list[Range]]:
         """Read ``frames`` (no keyframes of ``first``) from the source, among its keyframes.
 
@@ -298,7 +223,7 @@ class OpenCVMasker:
         boxes = reading.boxes(numbers, first.written, size, blank)
         return boxes, face_ranges(reading.faces, numbers, first.written)
 
-    def _encode_and_check(self, job: _Job, region: Region, boxes: list[TimedBox]) -> _Pass:
+    def _encode_and_check(self, job: Job, region: Region, boxes: list[TimedBox]) -> Pass:
         """One masked encode into ``job.temp``, checked outside and read inside the image.
 
         ``boxes`` are blacked out over their frames; returned are the boxes text was read in
@@ -366,129 +291,10 @@ class OpenCVMasker:
             watched=watch.frames, faces_looked=len(reading.faces),
         )  # fmt: skip
         faces = face_ranges(reading.faces, numbers, written)
-        return _Pass(written, checked, found, watch, numbers, faces, reading, failure)
+        return Pass(written, checked, found, watch, numbers, faces, reading, failure)
 
 
-@dataclasses.dataclass(frozen=True)
-class _Pass:
-    """One masked encode: frames written, what was checked, text read inside, the watch."""
-
-    written: int
-    checked: Verification
-    boxes: list[TimedBox]
-    watch: FrameWatch
-    keyframes: list[int]  # the frame number of each keyframe written
-    faces: list[Range]  # frames around the keyframes whose image showed a face
-    reading: InsideReading  # what was read on each keyframe
-    failure: str | None = None  # why the output failed its check (the next encode may fix it)
-
-
-# Steps in the image between keyframes (each read on both sides): at most this many, or one
-# in CHANGE_KEYFRAME_FRAMES frames of a long video (each costs keyframes' bits and a read).
-MAX_CHANGE_KEYFRAMES = 64
-CHANGE_KEYFRAME_FRAMES = 12
-
-
-def _unread(first: _Pass, blank: list[Range], missed: Sequence[Range] = ()) -> list[int]:
-    """The frames to read next: each side of every step, and the middle of every brief line.
-
-    Both are what the watch saw (``onsets``, ``peaks``). The frame of a step shows what
-    appeared; the frame before shows what vanished, which a fade brought in without a step
-    of its own; the middle of a line that faded in and out shows it the most. The frames
-    beside each stretch blanked for the watch (``missed``) are read too: a face cross-faded
-    into a scene shows there. Frames that were keyframes of ``first`` (read already) or are
-    blanked are left out.
-    """
-    from adapters.video.frame_ranges import covers
-
-    shown = set(first.keyframes)
-    steps = [f for f in first.watch.onsets() if not covers(blank, f)]
-    peaks = [f for f in first.watch.peaks() if not covers(blank, f)]
-    changes = len(steps) + len(peaks)
-    if changes > max(MAX_CHANGE_KEYFRAMES, first.written // CHANGE_KEYFRAME_FRAMES):
-        raise LevelFailure(
-            Reason.TEXT_INSIDE_IMAGE,
-            f"The image changes abruptly or briefly on {changes} frames: too many to read "
-            "each, so text shown between keyframes cannot be ruled out.",
-        )
-    around = {frame for step in steps for frame in (step - 1, step)} | set(peaks)
-    around |= set(_beside(missed, first.written))
-    return sorted(f for f in around - shown
-                  if f >= 0 and not covers(blank, f))  # fmt: skip
-
-
-def _beside(ranges: Sequence[Range], frames: int) -> tuple[int, ...]:
-    """The frames just before and after each of ``ranges`` (blanked stretches), to be read.
-
-    A face cross-faded into a scene shows there, fading, while the scene itself is blanked.
-    """
-    from adapters.video.frame_ranges import covers
-
-    around = {frame for start, end in ranges for frame in (start - 1, end + 1)}
-    return tuple(sorted(f for f in around if 0 <= f < frames and not covers(ranges, f)))
-
-
-def _refuse_cover(boxes: list[TimedBox], region: Region) -> None:
-    """Fail when the text boxes would black out too much of the image on some frame."""
-    from adapters.masking.text_tracks import MAX_COVER, largest_cover
-
-    if not boxes:
-        return
-    cover, frame = largest_cover(boxes, region.mask)
-    if cover > MAX_COVER:
-        raise LevelFailure(
-            Reason.TEXT_INSIDE_IMAGE,
-            f"Blacking out the text read inside the endoscope image would hide {cover:.0%} "
-            f"of the image on frame {frame} (more than {MAX_COVER:.0%}): the video is not "
-            "worth publishing so.",
-        )
-
-
-def _refuse_unrepresentative(missed: list[Range], frames: int) -> None:
-    """Fail when most frames show no image around a region its samples found: unsure."""
-    count = sum(end - start + 1 for start, end in missed)
-    if count > MAX_UNSEEN_SHARE * frames:
-        raise LevelFailure(
-            Reason.ROI_UNCERTAIN,
-            f"{count} of {frames} frames show no endoscope image where the samples found one: "
-            "the image is uncertain.",
-        )
-
-
-def _refuse_cut(watch: FrameWatch) -> None:
-    """Fail when a live picture was seen outside the region: the mask would cut the image."""
-    from adapters.endoscope.watch import MAX_CUT_SHARE
-
-    share = watch.cut_share()
-    if share > MAX_CUT_SHARE:
-        raise LevelFailure(
-            Reason.ROI_UNCERTAIN,
-            f"A changing picture {share:.0%} the size of the endoscope image was seen outside "
-            "it: the mask would cut the image.",
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class _Job:
-    """What every encode of one video shares."""
-
-    video_id: str
-    source: str
-    temp: Path
-    info: VideoInfo
-    ocr: OcrEngine
-    inside_ocr: OcrEngine
-    blank: list[Range]
-    encoder: Encoder
-    segments: tuple[Segment, ...] = ()  # the image changes: a region per stretch of frames
-    reference: Reference | None = None  # the video's own endoscopy, to tell scenes from it
-    keyframes: tuple[int, ...] = ()  # forced where something appeared between keyframes
-    faces: FaceFinder | None = None  # looks at each keyframe's image for a face
-    faced: list[Range] = dataclasses.field(default_factory=list)  # blanked: a face shown
-    between: tuple[int, ...] = ()  # frames read between keyframes (the watch saw something)
-
-
-def _inside_reader(job: _Job, region: Region, masked: list[tuple[int, int, int, int]],
+def _inside_reader(job: Job, region: Region, masked: list[tuple[int, int, int, int]],
                    whole_at: int) -> InsideReader:  # fmt: skip
     """A reader of ``region``'s image that also reads keyframe ``whole_at`` whole (-1: none)."""
     from adapters.masking.inside_text import InsideReader
