@@ -13,7 +13,7 @@ from adapters.endoscope import faces
 from adapters.endoscope.faces import MIN_FACE_SCORE, FaceFinder, FaceModelMissing, face_ranges
 from adapters.masking.masker import OpenCVMasker
 from domain.reasons import Reason
-from tests.layouts import FACE_PHOTO, LIGHTS, tissue_texture
+from tests.layouts import FACE_PHOTO, LIGHTS, room_scene, tissue_texture
 
 
 def _in_circle(picture: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -93,3 +93,23 @@ def test_without_the_model_level_2_fails_with_a_reason_and_never_guesses(
 
     assert (result.succeeded, result.reason) == (False, Reason.FACE_MODEL_MISSING)
     assert not target.exists()
+
+
+@pytest.mark.parametrize(("behind", "pixels"), [("tissue", 110), ("room", 86)])
+def test_a_small_face_far_from_the_lens_is_found_by_looking_closer(
+    behind: str, pixels: int
+) -> None:
+    photo = cv2.imread(FACE_PHOTO)
+    assert photo is not None
+    side = min(photo.shape[:2])
+    small = cv2.resize(photo[:side, :side], (pixels, pixels), interpolation=cv2.INTER_AREA)
+    finder, texture = FaceFinder(), tissue_texture if behind == "tissue" else room_scene
+    for seed in range(4):
+        picture = texture(540, 540, np.random.default_rng(seed))
+        picture[300 : 300 + pixels, 120 : 120 + pixels] = small  # a fifth of the width or less
+        image = _in_circle(picture, 960, 540)[:, 210:750]
+
+        whole, _ = finder._heat(image)
+
+        assert whole < MIN_FACE_SCORE, seed  # the whole image at 192 px: the face is missed
+        assert finder.score(image) >= MIN_FACE_SCORE, seed  # looked at closer: found
