@@ -43,6 +43,7 @@ class Reason(StrEnum):
     MODEL_MISSING = "model_missing"
     OCR_ENGINE_MISSING = "ocr_engine_missing"
     FACE_MODEL_MISSING = "face_model_missing"
+    FACE_IN_IMAGE = "face_in_image"
     CLEANING_TIMEOUT = "cleaning_timeout"
     # Either level's work on the frames
     ROI_UNCERTAIN = "roi_uncertain"
@@ -105,6 +106,8 @@ SENTENCES: Final[dict[Reason, str]] = {
     Reason.MODEL_MISSING: "Ollama does not have the configured language model.",
     Reason.OCR_ENGINE_MISSING: "The OCR engine could not be loaded.",
     Reason.FACE_MODEL_MISSING: "The face detector's model could not be loaded.",
+    Reason.FACE_IN_IMAGE: "A face is shown inside the endoscope image; frame cleaning does "
+    "not black out faces.",
     Reason.CLEANING_TIMEOUT: "Frame cleaning did not finish within its time budget.",
     Reason.ROI_UNCERTAIN: "The endoscope image could not be located with certainty.",
     Reason.UNREADABLE_VIDEO: "The video could not be read.",

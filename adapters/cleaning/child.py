@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 
 from adapters.cleaning.classify import Classifier
 from adapters.cleaning.encode_pass import encode_cleaned
@@ -27,6 +28,7 @@ from adapters.cleaning.sampling import SamplingPolicy, analyse
 from adapters.cleaning.tracking import Rect
 from adapters.cleaning.verify import OutputKeyframes, verify
 from adapters.endoscope.activity import locate_endoscope
+from adapters.endoscope.faces import FaceCheck, required_finder
 from adapters.endoscope.region import Region
 from adapters.masking.encode import (
     KEYFRAMES_PER_VIDEO,
@@ -112,9 +114,22 @@ def _clean(job: Job, report: Reporter) -> Outcome:
             categories.update(classifier.categories(texts))
         return {text: not keep_visible(categories[text], text) for text in texts}
 
+    faces = FaceCheck(required_finder(), finding.region.bbox, max(1, round(info.fps)))
+
+    def looked_at(index: int, frame: np.ndarray) -> None:  # once a second: a face, no level 1
+        faces.look(index, frame)
+        if faces.shows_face:
+            raise LevelFailure(
+                Reason.FACE_IN_IMAGE,
+                f"A face shows inside the endoscope image on frame {faces.frame}: frame "
+                "cleaning does not black faces out.",
+            )
+
     try:
         outside = outside_areas(finding.region)
-        found = analyse(job.source, ocr, decide, job.policy, info.fps, info.frames, outside)
+        found = analyse(
+            job.source, ocr, decide, job.policy, info.fps, info.frames, outside, looked_at
+        )
     finally:
         classifier.close()
     if found.frames < info.frames:

