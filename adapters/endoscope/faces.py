@@ -122,7 +122,7 @@ class FaceCheck:
     """The most face-like look at an image over a video, at most one look per ``every`` frames.
 
     For a level that cannot black faces out (level 1): it only needs to know whether one
-    shows, and where first, so that it can leave the video to a level that can.
+    shows (``best``, on ``frame``), so that it can leave the video to a level that can.
     """
 
     def __init__(self, finder: FaceFinder, bbox: tuple[int, int, int, int], every: int) -> None:
