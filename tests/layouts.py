@@ -611,6 +611,13 @@ INSIDE_FAMILIES: dict[str, InsideFamily] = {f.name: f for f in (
     InsideFamily("between_keyframes", _CIRCLE_540, (
         InsideLine(NAME, (330, 200), seconds=(1.04, 1.40)),
         InsideLine(BIRTH, (400, 260), seconds=(1.04, 1.40)))),
+    # the same, 20 s into an active recording: the light switches 50 times, so more than 100
+    # frames are read between keyframes (a flat ffmpeg sum of them was refused: read nothing)
+    InsideFamily("between_keyframes_active", dataclasses.replace(
+        _CIRCLE_540, name="circle_540_active", seconds=40.0,
+        lights=tuple((0.3 + 0.8 * i, "nbi" if i % 2 else "white") for i in range(50))), (
+        InsideLine(NAME, (330, 200), seconds=(20.04, 20.40)),
+        InsideLine(BIRTH, (400, 260), seconds=(20.04, 20.40)))),
     # fading in over 4 frames and out over 4, no step, shown for 10 frames between keyframes
     InsideFamily("fade_between_keyframes", _CIRCLE_540, (
         InsideLine(NAME, (330, 200), px=20, seconds=(1.04, 1.44), fade=4),
