@@ -128,7 +128,6 @@ class FaceCheck:
     def __init__(self, finder: FaceFinder, bbox: tuple[int, int, int, int], every: int) -> None:
         self._finder, self._bbox, self._every = finder, bbox, max(1, every)
         self._last = -self._every
-        self.looks = 0
         self.best, self.frame = 0.0, -1
 
     def look(self, index: int, bgr: np.ndarray) -> None:
@@ -137,7 +136,7 @@ class FaceCheck:
             return
         x, y, w, h = self._bbox
         score = self._finder.score(bgr[y : y + h, x : x + w])
-        self._last, self.looks = index, self.looks + 1
+        self._last = index
         if score > self.best:
             self.best, self.frame = score, index
 

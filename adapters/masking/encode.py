@@ -84,7 +84,7 @@ def filter_graph(
         corners = iter(range(1, len(segments) + 1))
         chain = head + ",".join(
             _mask_steps(s.region, next(corners) if not s.region.rectangle else None,
-                        when(s.ranges), f"seg{i}")
+                        expression(s.ranges), f"seg{i}")
             for i, s in enumerate(segments)
         )  # fmt: skip
     else:
@@ -93,16 +93,11 @@ def filter_graph(
         chain += (f",drawbox=x={b.x}:y={b.y}:w={b.w}:h={b.h}:color=black:t=fill"
                   f":enable='between(n,{b.first},{b.last})'")  # fmt: skip
     if blank:
-        chain += f",drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='{when(blank)}'"
+        chain += f",drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='{expression(blank)}'"
     width, height = even_size(info.width, info.height)
     if (width, height) != (info.width, info.height):
         chain += f",pad={width}:{height}:0:0:color=black"
     return chain + ",format=yuv420p" + tail + "[out]"
-
-
-def when(ranges: Sequence[Range]) -> str:
-    """An ``enable`` expression true on the frames of ``ranges`` (inclusive), quoted by callers."""
-    return expression(ranges)
 
 
 def _mask_steps(region: Region, corners: int | None, enabled: str, label: str) -> str:
