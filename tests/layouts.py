@@ -25,6 +25,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from adapters.demo.synthetic import tissue_texture
 from adapters.video.ffmpeg import ffmpeg_exe
+from tests.instruments import draw_instrument
 
 Box = tuple[int, int, int, int]
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # Debian fonts-dejavu-core
@@ -496,6 +497,7 @@ class InsideFamily:
     base: Family
     lines: tuple[InsideLine, ...] = ()
     details: bool = False  # sharp vessels and moving specular highlights over the tissue
+    instrument: float = 0.0  # seconds: an instrument pushed in and pulled out once each
 
 
 @dataclass(frozen=True)
@@ -565,6 +567,8 @@ def make_inside_recording(
             break
         if family.details:
             draw_details(frame, details, base.image_mask, index / fps)
+        if family.instrument:
+            draw_instrument(frame, base.image_mask, f.image, index / fps, family.instrument)
         visible = [(line, s) for line, s in zip(family.lines, shown, strict=True)
                    if s.start <= index < s.end]  # fmt: skip
         for line, s in visible:
@@ -618,6 +622,13 @@ INSIDE_FAMILIES: dict[str, InsideFamily] = {f.name: f for f in (
         lights=tuple((0.3 + 0.8 * i, "nbi" if i % 2 else "white") for i in range(50))), (
         InsideLine(NAME, (330, 200), seconds=(20.04, 20.40)),
         InsideLine(BIRTH, (400, 260), seconds=(20.04, 20.40)))),
+    # the same, 12 s into a recording where an instrument is pushed in and pulled out every
+    # 2 s: its tip and edges change on every frame it moves (the watch took them for text
+    # shown between keyframes, too often to read: refused as text_inside_image)
+    InsideFamily("between_keyframes_instrument", dataclasses.replace(
+        _CIRCLE_540, name="circle_540_instrument", seconds=20.0), (
+        InsideLine(NAME, (300, 130), seconds=(12.04, 12.40)),
+        InsideLine(BIRTH, (340, 180), seconds=(12.04, 12.40))), details=True, instrument=2.0),
     # fading in over 4 frames and out over 4, no step, shown for 10 frames between keyframes
     InsideFamily("fade_between_keyframes", _CIRCLE_540, (
         InsideLine(NAME, (330, 200), px=20, seconds=(1.04, 1.44), fade=4),

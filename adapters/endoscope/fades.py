@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from adapters.endoscope.motion import found_nearby
 from adapters.video.frame_ranges import merge
 
 OFF_LEVEL = 20.0  # how far (BGR levels) a pixel leaves the colour axis of the frames around
@@ -44,6 +45,7 @@ SAME_LEVEL = 8.0  # ... while those two frames, k before and k after, agree with
 MIN_LINE_PIXELS = 6  # tiny pixels off axis in one line
 MIN_LINE_WIDTH = 8  # tiny pixels: a line this wide at least (a date of 14-px text at 960 px)
 LINE_ASPECT = 3  # and this many times wider than high (tissue that flushes is a blob)
+MOVED_REACH = 2  # tiny pixels: a colour found this close in frame c - k or c + k moved
 SCALES = (2, 4, 7, 13)  # frames before and after; at most half a keyframe gap is looked at
 SCENE_LEVEL = 30  # grey change of a tiny pixel against both sides: another picture
 SCENE_SAME = 15  # ... while the two sides agree within this
@@ -55,6 +57,7 @@ SCENE_SCALE = 7  # frames: a picture shown briefly is compared this far at most
 class _Colours:
     """One tiny frame as colour planes, with each pixel's squared length and unit colour."""
 
+    bgr: np.ndarray  # H x W x 3, as taken
     planes: np.ndarray  # 3 x H x W float32
     length2: np.ndarray  # H x W
     unit: np.ndarray  # 3 x H x W: the colour axis through each pixel
@@ -63,7 +66,7 @@ class _Colours:
     def of(cls, tiny: np.ndarray) -> _Colours:
         planes = np.moveaxis(tiny.astype(np.float32), 2, 0)
         length2 = planes[0] * planes[0] + planes[1] * planes[1] + planes[2] * planes[2]
-        return cls(planes, length2, planes / np.sqrt(length2 + 1.0))
+        return cls(tiny, planes, length2, planes / np.sqrt(length2 + 1.0))
 
     def off_axis_over(self, axis: _Colours, level: float) -> np.ndarray:
         """Where a pixel lies farther than ``level`` from the colour axis of ``axis``."""
@@ -122,6 +125,9 @@ class BriefLines:
                 continue
             off &= at.off_axis_over(after, OFF_LEVEL)
             off &= ~after.off_axis_over(before, SAME_LEVEL)  # the two sides agree
+            if np.count_nonzero(off) < MIN_LINE_PIXELS:
+                continue
+            off &= ~found_nearby(off, at.bgr, (before.bgr, after.bgr), MOVED_REACH)
             if _holds_a_line(off):
                 self._seen.add(self._frames - 1 - k)
 

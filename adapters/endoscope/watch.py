@@ -14,9 +14,13 @@ encoder's keyframes. The watch marks the frames where something appears or vanis
 step (``onsets``: tiny pixels that held their value over the two frames before, jump by
 ``JUMP_LEVEL`` and hold the new value over the two frames after), so that the next encode
 forces a keyframe on each and reads it. Tissue moves smoothly and a specular highlight moves
-on: neither holds still on both sides of a jump. A line that fades in and out without a step
-is looked for by colour, a picture shown briefly (a face swept over) by brightness
-(``adapters.endoscope.fades``); the middle frame of each is read too.
+on: neither holds still on both sides of a jump. An instrument pushed in or pulled back
+does, at its tip and edges, on every frame it moves; there the new colour was within
+``MOVED_REACH`` tiny pixels in the frame before and the old one still is in the frame of
+the jump (``adapters.endoscope.motion``), so those pixels moved and do not count. A line
+that fades in and out without a step is looked for by colour, a picture shown briefly (a
+face swept over) by brightness (``adapters.endoscope.fades``); the middle frame of each is
+read too.
 
 The same copies tell whether the region cuts the image: pixels of the surround that are lit
 and change from frame to frame over most of the video are a live picture the region left
@@ -34,6 +38,7 @@ import numpy as np
 
 from adapters.endoscope.blanks import SURROUND_LEVEL, View, shows_no_image
 from adapters.endoscope.fades import BriefLines, BriefScenes
+from adapters.endoscope.motion import found_nearby
 from adapters.endoscope.region import Region
 from adapters.endoscope.scene import Reference
 from adapters.endoscope.segments import Segment
@@ -44,6 +49,7 @@ MIN_LIT_SHARE = 0.5  # of the frames shown: a picture left out is lit in most of
 JUMP_LEVEL = 25  # grey change of a tiny pixel from one frame to the next: something appeared
 HOLD_LEVEL = 12  # ... held before and after: it changes less than this over two frames
 MIN_JUMP_PIXELS = 6  # tiny pixels (a short line of 22-px text at 960 px covers ~10)
+MOVED_REACH = 3  # tiny pixels: the colours on both sides of a jump this close moved there
 MAX_CUT_SHARE = 0.05  # of the region's size: a live picture left out beyond this cuts it
 
 
@@ -80,6 +86,7 @@ class FrameWatch:
         self._fades = BriefLines(gap)
         self._scenes = BriefScenes(gap)
         self._recent: deque[np.ndarray] = deque(maxlen=5)  # the last greys, flagged or not
+        self._colours: deque[np.ndarray] = deque(maxlen=5)  # ... and their tiny copies
         self._shown = 0
         self._pairs = 0  # of shown frames one after the other
         self._change = np.zeros(self._outside.shape, np.float32)
@@ -91,6 +98,7 @@ class FrameWatch:
         grey = cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
         view = self._view(frame)
         self._recent.append(grey)
+        self._colours.append(tiny)
         if len(self._recent) == self._recent.maxlen:  # frame - 2 has two frames on each side
             self._look_for_onset(frame - 2)
         before_shown = frame > 0 and not (self._flagged and self._flagged[-1] == frame - 1)
@@ -111,7 +119,13 @@ class FrameWatch:
         jumped &= cv2.absdiff(earlier, before) < HOLD_LEVEL
         for held in (after, later):
             jumped &= cv2.absdiff(held, at) < HOLD_LEVEL
-        if np.count_nonzero(jumped & ~self._view(frame).surround) >= MIN_JUMP_PIXELS:
+        jumped &= ~self._view(frame).surround
+        if np.count_nonzero(jumped) < MIN_JUMP_PIXELS:
+            return
+        was, now = self._colours[1], self._colours[2]
+        came = found_nearby(jumped, now, (was,), MOVED_REACH)  # the new colour was next to it
+        jumped &= ~(came & found_nearby(jumped, was, (now,), MOVED_REACH))  # the old one stays
+        if np.count_nonzero(jumped) >= MIN_JUMP_PIXELS:
             self._onsets.append(frame)
 
     def _view(self, frame: int) -> View:

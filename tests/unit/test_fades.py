@@ -104,3 +104,20 @@ def test_tissue_swinging_back_and_forth_as_breathing_does_is_no_brief_picture() 
     greys = [_grey(_tissue(shift % 64, 1.0 + 0.02 * shift)) for shift in swing]
 
     assert _scenes(greys).peaks() == []
+
+
+def _with_instrument(frame: np.ndarray, top: int) -> np.ndarray:
+    """A grey instrument's shaft across the right of the image, its upper edge at ``top``."""
+    out = frame.copy()
+    out[top : top + 8, 50:96] = (168, 170, 172)
+    return out
+
+
+def test_an_instrument_whose_edge_wavers_is_no_line_a_line_beside_it_still_is() -> None:
+    tops = [34 - (1 if 30 <= i < 40 else 0) for i in range(70)]  # lifted one row, and back
+    wavering = [_with_instrument(_tissue(i), top) for i, top in enumerate(tops)]
+    beside = [_with_line(frame, _opacity(i, 30, 40, 4), (255, 255, 255), rows=slice(30, 32),
+                         columns=slice(52, 72)) for i, frame in enumerate(wavering)]  # fmt: skip
+
+    assert _watched(wavering).peaks() == []  # its grey was a row away before and after
+    assert len(_watched(beside).peaks()) == 1

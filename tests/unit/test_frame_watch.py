@@ -94,3 +94,18 @@ def test_a_highlight_that_moves_on_every_frame_is_no_onset() -> None:
         watch.add(frame)
 
     assert watch.onsets() == []
+
+
+def test_an_instrument_pushed_in_is_no_onset_a_line_appearing_beside_it_is() -> None:
+    rng = np.random.default_rng(6)
+    pushed, beside, tissue = _watch(), _watch(), _endoscopy(rng)
+    for index in range(20):
+        frame = tissue.copy()
+        frame[30:35, 60 - 2 * index : 60] = (168, 170, 172)  # two tiny pixels further a frame
+        pushed.add(frame)
+        if 8 <= index < 12:  # a short white line above the shaft, shown for four frames
+            frame[27, 40:52] = 255
+        beside.add(frame)
+
+    assert pushed.onsets() == []
+    assert beside.onsets() == [8, 12]
