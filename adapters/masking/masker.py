@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adapters.masking.passes import Job, Pass, beside, encode_until_seen
+from adapters.masking.passes import Job, Outcome, Pass, beside, encode_until_seen
 from adapters.storage.atomic import atomic_target
 from domain.ports import LevelFailure, LevelResult
 from domain.reasons import Reason
@@ -139,7 +139,6 @@ class OpenCVMasker:
         from adapters.masking.encode import even_size
         from adapters.masking.inside_text import warmed_up
         from adapters.masking.text_tracks import describe as describe_boxes
-        from adapters.masking.text_tracks import frames_text
         from adapters.masking.verify import VerificationFailed
         from adapters.video.opencv_frames import read_info
 
@@ -168,35 +167,20 @@ class OpenCVMasker:
             job = Job(video_id, source, temp, info, ocr[0], ocr[1], blank, encoder, segments,
                       finding.scene, beside(blank, info.frames), faces)  # fmt: skip
             outcome = encode_until_seen(job, region, self._encode_and_check, self._read_between)
-            final, job, boxes, missed, found = (outcome.final, outcome.job, outcome.boxes,
-                                                outcome.missed, outcome.found)  # fmt: skip
-            if final.failure is not None:
-                raise VerificationFailed(final.failure)
-            if missed or job.faced:
-                versions["blanked_frames"] = describe(job.blank)
-            if boxes:
-                versions["masking_profile"] = (
-                    f"{region.description} minus {len(boxes)} text box(es)"
-                )
-            checked = dataclasses.replace(
-                final.checked, inside_lines=found,
-                inside_masked=describe_boxes(boxes) if boxes else "", late_blanked=describe(missed),
-                read_on_change=len(job.between), face_blanked=describe(job.faced),
-            )  # fmt: skip
-            inside = f"{found} line(s) of text read inside the image"
-            if boxes:
-                inside += (f", {len(boxes)} box(es) blacked out inside the image over frames "
-                           f"{frames_text(boxes)}")  # fmt: skip
-            if job.blank:
-                inside += f"; blacked out whole, without an endoscope image: {describe(job.blank)}"
-            if missed:
-                inside += f" ({describe(missed)} of them seen only while encoding)"
-            if job.faced:
-                inside += f" ({describe(job.faced)} of them around keyframes showing a face)"
-            if segments:
-                inside += f"; the image changes: {len(segments)} regions, each on its frames"
-        written = final.written
-        return region, written, checked, inside
+            if outcome.final.failure is not None:  # inside: the temp file is discarded
+                raise VerificationFailed(outcome.final.failure)
+        job, boxes = outcome.job, outcome.boxes
+        if outcome.missed or job.faced:
+            versions["blanked_frames"] = describe(job.blank)
+        if boxes:
+            versions["masking_profile"] = f"{region.description} minus {len(boxes)} text box(es)"
+        checked = dataclasses.replace(
+            outcome.final.checked, inside_lines=outcome.found,
+            inside_masked=describe_boxes(boxes) if boxes else "",
+            late_blanked=describe(outcome.missed), read_on_change=len(job.between),
+            face_blanked=describe(job.faced),
+        )  # fmt: skip
+        return region, outcome.final.written, checked, _inside_summary(outcome)
 
     def _read_between(
         self, job: Job, region: Region, first: Pass, frames: list[int], blank: list[Range]
@@ -292,6 +276,27 @@ class OpenCVMasker:
         )  # fmt: skip
         faces = face_ranges(reading.faces, numbers, written)
         return Pass(written, checked, found, watch, numbers, faces, reading, failure)
+
+
+def _inside_summary(outcome: Outcome) -> str:
+    """What was read and blacked out inside the image, in words for the event's detail."""
+    from adapters.endoscope.blanks import describe
+    from adapters.masking.text_tracks import frames_text
+
+    job, boxes = outcome.job, outcome.boxes
+    inside = f"{outcome.found} line(s) of text read inside the image"
+    if boxes:
+        inside += (f", {len(boxes)} box(es) blacked out inside the image over frames "
+                   f"{frames_text(boxes)}")  # fmt: skip
+    if job.blank:
+        inside += f"; blacked out whole, without an endoscope image: {describe(job.blank)}"
+    if outcome.missed:
+        inside += f" ({describe(outcome.missed)} of them seen only while encoding)"
+    if job.faced:
+        inside += f" ({describe(job.faced)} of them around keyframes showing a face)"
+    if job.segments:
+        inside += f"; the image changes: {len(job.segments)} regions, each on its frames"
+    return inside
 
 
 def _inside_reader(job: Job, region: Region, masked: list[tuple[int, int, int, int]],
