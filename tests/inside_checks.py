@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.family_checks import TEXT_MARGIN, frames_of
 from tests.layouts import SECRETS, Shown
-from tests.tesseract_judge import read_text, readable
+from tests.tesseract_judge import read_faint, read_text, readable
 
 
 def leaks_where_shown(video: Path, shown: Sequence[Shown]) -> dict[int, list[str]]:
@@ -28,7 +28,7 @@ def leaks_where_shown(video: Path, shown: Sequence[Shown]) -> dict[int, list[str
             x, y, w, h = line.box
             m = TEXT_MARGIN
             crop = frame[max(y - m, 0) : y + h + m, max(x - m, 0) : x + w + m]
-            seen = readable(read_text(crop), SECRETS)
+            seen = readable(read_text(crop) + read_faint(crop), SECRETS)
             if seen:
                 found.setdefault(index, []).extend(seen)
     return found

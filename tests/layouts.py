@@ -487,6 +487,7 @@ class InsideLine:
     seconds: tuple[float, float] = (0.0, 1e9)  # shown from, until (exclusive)
     colour: tuple[int, int, int] = WHITE
     fade: int = 0  # frames over which it fades in, and again out, within ``seconds``
+    opacity: float = 1.0  # at most: a faint overlay lets the tissue show through
 
 
 @dataclass(frozen=True)
@@ -572,7 +573,7 @@ def make_inside_recording(
         visible = [(line, s) for line, s in zip(family.lines, shown, strict=True)
                    if s.start <= index < s.end]  # fmt: skip
         for line, s in visible:
-            _draw_faded(frame, line, _opacity(index, s, line.fade))
+            _draw_faded(frame, line, line.opacity * _opacity(index, s, line.fade))
         proc.stdin.write(frame.tobytes())
     capture.release()
     proc.stdin.close()
@@ -629,6 +630,12 @@ INSIDE_FAMILIES: dict[str, InsideFamily] = {f.name: f for f in (
         _CIRCLE_540, name="circle_540_instrument", seconds=20.0), (
         InsideLine(NAME, (300, 130), seconds=(12.04, 12.40)),
         InsideLine(BIRTH, (340, 180), seconds=(12.04, 12.40))), details=True, instrument=2.0),
+    # white at a sixth of full opacity over the tissue, shown for 3 s: plain to the eye,
+    # but its strokes stand out by only ~30 levels (published green, readable, before)
+    InsideFamily("faint_overlay", dataclasses.replace(
+        _CIRCLE_540, name="circle_540_4s", seconds=4.0), (
+        InsideLine(NAME, (300, 200), px=24, seconds=(0.6, 3.6), opacity=0.16),
+        InsideLine(BIRTH, (340, 250), px=24, seconds=(0.6, 3.6), opacity=0.16)), details=True),
     # fading in over 4 frames and out over 4, no step, shown for 10 frames between keyframes
     InsideFamily("fade_between_keyframes", _CIRCLE_540, (
         InsideLine(NAME, (330, 200), px=20, seconds=(1.04, 1.44), fade=4),

@@ -10,6 +10,11 @@ crops only. About 20 ms per 1080p keyframe, against ~0.4 s for the detector over
 image. On generated frames (text 11-44 px in seven colours over sharp vessels and highlights)
 it marked 1463 of 1470 lines, the misses all 44-px lines partly covered, with ~6 false
 places per keyframe on that tissue and none on smooth tissue.
+Light ink is looked for a second time at ``FAINT_LEVEL``: a white overlay at a sixth of full
+opacity (plain to the eye, published green and readable before) is marked too. Taking ink at
+22 everywhere instead gave 6-27 % more places on textured tissue (none read as text), but
+joined a 20-px yellow line on vessels with the tissue around it: a second look, not a lower
+level.
 
 Everything here is in *work* pixels: the image's bounding box shrunk to ``WORK_WIDTH``.
 """
@@ -27,6 +32,8 @@ Box = tuple[int, int, int, int]  # x, y, w, h
 WORK_WIDTH = 960  # 12-px text on a 1080p frame stays ~8 px high
 STROKE_PX = 9  # top-hat size: strokes thinner than this stand out (fonts up to ~60 px)
 INK_LEVEL = 36  # above (below) the opened picture by this much in some plane: ink
+FAINT_LEVEL = 22  # looked at again for light ink this faint (a white overlay at a sixth
+# of full opacity stands out by ~30); not instead: at 22, tissue joins strong lines
 BORDER_PX = 6  # frame pixels along the image's border (and masked boxes) not looked at
 MIN_LINE_PX = 5  # lower lines (thin vessels, specks) hold no readable text
 MAX_LINE_PX = 96  # taller structures are not a line of text (work pixels)
@@ -84,19 +91,21 @@ def _without_vessels(ink: np.ndarray) -> np.ndarray:
     return kept
 
 
-def _text_like(response: np.ndarray) -> bool:
+def _text_like(response: np.ndarray, level: int) -> bool:
     """Whether the ink of one joined component is more than a lone convex blob.
 
     Looked at above 60 % of its strongest response, so that the gaps between the letters
     of high-contrast text open even where the shrunk image fused them.
     """
-    ink = response > max(INK_LEVEL, 0.6 * int(response.max()))
+    ink = response > max(level, 0.6 * int(response.max()))
     parts, _ = cv2.connectedComponents(ink.astype(np.uint8), connectivity=8)
     return parts - 1 >= 2 or crossings(ink) >= 3
 
 
-def _lines(glyphs: np.ndarray, response: np.ndarray, split: bool = True) -> list[Box]:
-    """The boxes of the lines ``glyphs`` form (``response``: the top-hat they come from).
+def _lines(
+    glyphs: np.ndarray, response: np.ndarray, level: int = INK_LEVEL, split: bool = True
+) -> list[Box]:
+    """The boxes of the lines ``glyphs`` (taken at ``level`` from ``response``) form.
 
     A joined component too tall for a line is text touching a vessel or a bright ridge
     between two: looked at once more without its long thin pieces (``split``).
@@ -111,12 +120,12 @@ def _lines(glyphs: np.ndarray, response: np.ndarray, split: bool = True) -> list
         own = glyphs[y : y + h, x : x + w] & (labels[y : y + h, x : x + w] == label)
         if h > MAX_LINE_PX:
             if split:
-                inner = _lines(_without_vessels(own), response[y : y + h, x : x + w], False)
+                inner = _lines(_without_vessels(own), response[y : y + h, x : x + w], level, False)
                 boxes += [(x + bx, y + by, bw, bh) for bx, by, bw, bh in inner]
             continue
         if w < h or np.count_nonzero(own) < MIN_INK * w * h:
             continue  # a line of letters is wider than high, and inked: not a thin curve
-        if _text_like(np.where(own, response[y : y + h, x : x + w], 0)):
+        if _text_like(np.where(own, response[y : y + h, x : x + w], 0), level):
             boxes.append((x, y, w, h))  # not a lone convex blob (a specular highlight)
     return boxes
 
@@ -172,7 +181,9 @@ class CandidateFinder:
         bright_hat, dark_hat = _hats(work)
         bright = (bright_hat > INK_LEVEL) & self.looked_at
         dark = _without_vessels((dark_hat > INK_LEVEL) & self.looked_at)
-        boxes = merge_boxes(_lines(bright, bright_hat) + _lines(dark, dark_hat), MERGE_PX)
+        faint = (bright_hat > FAINT_LEVEL) & self.looked_at
+        lines = _lines(bright, bright_hat) + _lines(dark, dark_hat)
+        boxes = merge_boxes(lines + _lines(faint, bright_hat, FAINT_LEVEL), MERGE_PX)
         ink = bright | dark
         return [Candidate(b, ink[b[1] : b[1] + b[3], b[0] : b[0] + b[2]]) for b in boxes]
 

@@ -48,6 +48,24 @@ def test_text_inside_is_blacked_out_where_it_is_shown(tmp_path: Path, name: str)
     assert "Kowalczyk" not in summary + result.detail
 
 
+def test_a_faint_overlay_is_never_published_green_over_readable_text(tmp_path: Path) -> None:
+    # white at 16 % opacity: published green with the name readable before the cheap look
+    # looked again for faint light ink; now it is read on keyframes, but in parts (a word on
+    # one, another on the next), so it may be refused rather than masked, never green over it
+    recording, shown = make_inside_recording(
+        tmp_path / "in.mp4", INSIDE_FAMILIES["faint_overlay"], seed=3
+    )
+    assert leaks_where_shown(recording.path, shown), "the judge must see the text"
+    target = tmp_path / "out.mp4"
+
+    result = OpenCVMasker().mask("video-f", str(recording.path), str(target))
+
+    if result.succeeded:
+        assert leaks_where_shown(target, shown) == {}
+    else:
+        assert result.reason is Reason.TEXT_INSIDE_IMAGE and not target.exists()
+
+
 def test_a_line_shown_for_a_second_is_masked_around_that_second_only(tmp_path: Path) -> None:
     family = INSIDE_FAMILIES["banner_for_a_second"]
     recording, shown = make_inside_recording(tmp_path / "in.mp4", family, seed=5)
