@@ -19,7 +19,13 @@ from pathlib import Path
 
 from adapters.cleaning.tracking import Mask, Rect
 from adapters.endoscope.region import Region
-from adapters.masking.encode import even_size, keyframe_rule, sigterm_raises, write_corners
+from adapters.masking.encode import (
+    corner_origin,
+    even_size,
+    keyframe_rule,
+    sigterm_raises,
+    write_corners,
+)
 from adapters.masking.keyframe_tap import OnKeyframe, keyframe_tap, tap_args
 from adapters.video.ffmpeg import X264_ARGS
 from adapters.video.ffmpeg_frames import run_encoder
@@ -61,7 +67,7 @@ def filter_graph(
     parts.append(head + (",".join(steps) if steps else "null") + "[v0]")
     current = "[v0]"
     if corners:
-        x, y, _, _ = region.bbox
+        x, y = corner_origin(region)
         parts.append(f"{current}[1:v]overlay=x={x}:y={y}:eof_action=repeat:format=yuv420[vc]")
         current = "[vc]"
     for i, (mask, (x0, y0, x1, y1)) in enumerate(keep):

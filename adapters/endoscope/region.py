@@ -60,11 +60,6 @@ class Region:
                  (0, y, x, h), (x + w, y, width - x - w, h)]  # fmt: skip
         return [box for box in boxes if box[2] > 0 and box[3] > 0]
 
-    def corners(self) -> np.ndarray:
-        """The mask inside ``bbox`` (what a non-rectangular image leaves black there)."""
-        x, y, w, h = self.bbox
-        return self.mask[y : y + h, x : x + w]
-
 
 @dataclass(frozen=True)
 class RegionFinding:

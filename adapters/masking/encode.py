@@ -107,7 +107,7 @@ def _mask_steps(region: Region, corners: int | None, enabled: str, label: str) -
              for x, y, w, h in region.outside_boxes()]  # fmt: skip
     chain = ",".join(steps) if steps else "null"
     if corners is not None:
-        x, y, _, _ = region.bbox
+        x, y = corner_origin(region)
         chain += (f"[{label}];[{label}][{corners}:v]overlay=x={x}:y={y}:eof_action=repeat"
                   f":format=yuv420{enable}")  # fmt: skip
     return chain
@@ -133,9 +133,22 @@ def keyframe_rule(frames: int, fps: float | None = None, starts: Sequence[int] =
     return f"expr:eq(mod(n,{gap}),0)+eq(n,{max(frames - 1, 0)}){more}"
 
 
+def corner_origin(region: Region) -> tuple[int, int]:
+    """Where the corner picture goes: the bounding box's corner rounded down to even.
+
+    ``overlay`` in yuv420 places a picture only at even ``x`` and ``y`` (chroma is shared by
+    2x2 pixels) and rounds odd ones down: a picture meant for an odd corner landed a pixel
+    left or up, and the last column or row of the box was never blacked.
+    """
+    x, y, _, _ = region.bbox
+    return x - x % 2, y - y % 2
+
+
 def write_corners(region: Region, folder: Path, name: str = "corners") -> Path:
-    """Write the corner picture: black and opaque where the bounding box is outside."""
-    corners = region.corners()
+    """Write the corner picture: black and opaque where the image is not, from ``corner_origin``."""
+    x0, y0 = corner_origin(region)
+    x, y, w, h = region.bbox
+    corners = region.mask[y0 : y + h, x0 : x + w]
     alpha = np.where(corners > 0, 0, 255).astype(np.uint8)
     path = folder / f"{name}.png"
     black = np.zeros_like(alpha)
