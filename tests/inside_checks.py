@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from tests.family_checks import TEXT_MARGIN, frames_of
 from tests.layouts import SECRETS, Shown
 from tests.tesseract_judge import read_faint, read_text, readable
@@ -28,7 +31,16 @@ def leaks_where_shown(video: Path, shown: Sequence[Shown]) -> dict[int, list[str
             x, y, w, h = line.box
             m = TEXT_MARGIN
             crop = frame[max(y - m, 0) : y + h + m, max(x - m, 0) : x + w + m]
-            seen = readable(read_text(crop) + read_faint(crop), SECRETS)
+            seen = readable(_read_any_way(crop), SECRETS)
             if seen:
                 found.setdefault(index, []).extend(seen)
     return found
+
+
+def _read_any_way(crop: np.ndarray) -> str:
+    """What Tesseract reads in ``crop``, plain and faint; turned both ways when it stands."""
+    turned = [crop]
+    if crop.shape[0] > crop.shape[1]:  # a line running up or down the image
+        turned += [cv2.rotate(crop, cv2.ROTATE_90_CLOCKWISE),
+                   cv2.rotate(crop, cv2.ROTATE_90_COUNTERCLOCKWISE)]  # fmt: skip
+    return "\n".join(read_text(c) + "\n" + read_faint(c) for c in turned)

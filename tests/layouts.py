@@ -488,6 +488,7 @@ class InsideLine:
     colour: tuple[int, int, int] = WHITE
     fade: int = 0  # frames over which it fades in, and again out, within ``seconds``
     opacity: float = 1.0  # at most: a faint overlay lets the tissue show through
+    turn: int = 0  # degrees counter-clockwise: 90 runs up the image, 270 down
 
 
 @dataclass(frozen=True)
@@ -551,7 +552,7 @@ def make_inside_recording(
     base = make_recording(path.with_name(f"{path.stem}-base{path.suffix}"), family.base, fps, seed)
     f = family.base
     shown = tuple(
-        Shown(text_box(line.text, line.origin, line.px),
+        Shown(_line_box(line),
               round(line.seconds[0] * fps), min(round(line.seconds[1] * fps), base.frames))
         for line in family.lines
     )  # fmt: skip
@@ -591,8 +592,38 @@ def _opacity(index: int, shown: Shown, fade: int) -> float:
 
 def _draw_faded(frame: np.ndarray, line: InsideLine, opacity: float) -> None:
     drawn = frame.copy()
-    _draw(drawn, [(line.text, (*line.origin, 0, 0), line.colour)], line.px)
+    if line.turn:
+        _draw_turned(drawn, line)
+    else:
+        _draw(drawn, [(line.text, (*line.origin, 0, 0), line.colour)], line.px)
     frame[:] = cv2.addWeighted(drawn, opacity, frame, 1.0 - opacity, 0.0)
+
+
+def _turned_text(line: InsideLine) -> Image.Image:
+    """The line drawn alone (alpha: its strokes), turned by ``line.turn``."""
+    _, _, w, h = text_box(line.text, (0, 0), line.px, margin=0)
+    picture = Image.new("RGBA", (w + 8, h + 8), (0, 0, 0, 0))
+    font = ImageFont.truetype(FONT, line.px)
+    left, top, _, _ = font.getbbox(line.text)
+    ImageDraw.Draw(picture).text(
+        (4 - left, 4 - top), line.text, font=font, fill=(*line.colour, 255)
+    )
+    return picture.rotate(line.turn, expand=True)
+
+
+def _draw_turned(frame: np.ndarray, line: InsideLine) -> None:
+    image = Image.fromarray(frame[..., ::-1])
+    turned = _turned_text(line)
+    image.paste(turned, line.origin, turned)
+    frame[:] = np.asarray(image)[..., ::-1]
+
+
+def _line_box(line: InsideLine) -> Box:
+    """Where ``line`` shows, with the margin of ``text_box``."""
+    if not line.turn:
+        return text_box(line.text, line.origin, line.px)
+    w, h = _turned_text(line).size
+    return line.origin[0] - 4, line.origin[1] - 4, w + 8, h + 8
 
 
 _RECT_540 = Family("rect_540", 960, 540, "rect", (200, 0, 560, 540), (8,), text_px=14,
@@ -612,11 +643,16 @@ INSIDE_FAMILIES: dict[str, InsideFamily] = {f.name: f for f in (
     InsideFamily("small_text_inside", _CIRCLE_540, (
         InsideLine(f"{NAME}  {BIRTH}", (330, 300), px=12, colour=YELLOW),), details=True),
     InsideFamily("vascular_no_text", _CIRCLE_540, (), details=True),
+    # lines that run up and down the image, as some recorders put patient data along a side
+    InsideFamily("vertical_text", _CIRCLE_540, (
+        InsideLine(NAME, (330, 130), px=20, seconds=(0.5, 1.8), turn=90),
+        InsideLine(BIRTH, (600, 150), px=18, seconds=(0.5, 1.8), turn=270, colour=YELLOW)),
+        details=True),
     # shown for 9 frames, all between two keyframes of the output (12 frames apart)
     InsideFamily("between_keyframes", _CIRCLE_540, (
         InsideLine(NAME, (330, 200), seconds=(1.04, 1.40)),
         InsideLine(BIRTH, (400, 260), seconds=(1.04, 1.40)))),
-    # the same, 20 s into an active recording: the light switches 50 times, so more than 100
+    # the same, 8 s into an active recording: the light switches 50 times, so more than 100
     # frames are read between keyframes (a flat ffmpeg sum of them was refused: read nothing)
     InsideFamily("between_keyframes_active", dataclasses.replace(
         _CIRCLE_540, name="circle_540_active", seconds=40.0,

@@ -6,9 +6,10 @@ writes (at most a second apart, ``adapters.masking.keyframe_tap``) goes to a wor
 while the encode goes on: no second decode. A cheap look (``text_candidates``) marks the
 places that may hold text; only those the previous keyframe did not show unchanged are cut
 out, packed side by side into one small picture and read by the OCR (detector and
-recognizer at their own scale). One keyframe is also read whole, in case the look missed
-text of an unusual kind. What a data steward wants out of the image: every line read with
-some confidence that has three letters or digits (an endoscope image holds no legitimate
+recognizer at their own scale); a line running up or down the image is packed turned both
+ways, since the OCR reads only upright text. One keyframe is also read whole, in case the
+look missed text of an unusual kind. What a data steward wants out of the image: every line
+read with some confidence that has three letters or digits (an endoscope image holds no legitimate
 text but the processor's own overlays, which are harmless to black out), and patient-like
 lines (dates, times, ids, names, labels) even when read less surely.
 """
@@ -41,6 +42,7 @@ MIN_CONFIDENCE = 0.6  # a line with MIN_CHARACTERS letters or digits read this s
 PATIENT_CONFIDENCE = 0.5  # a patient-like line goes even when read this surely
 MIN_CHARACTERS = 3
 _TILE_GAP = 16  # black pixels between the crops packed into one picture
+_TURNS = (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE)  # a vertical line, read
 _QUEUE = 4  # keyframes waiting for the worker: the tap (and so ffmpeg) waits beyond that
 _DATE = re.compile(r"\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4}")
 _TIME = re.compile(r"\d{1,2}\s*:\s*\d{2}")
@@ -57,7 +59,7 @@ class CropOcr(RapidOcr):
     """``OcrEngine``: RapidOCR that reads small pictures at their own scale, no angle step.
 
     RapidOCR's detector scales every picture so its *shorter* side is 736 px, which makes a
-    crop of a few lines cost more than a whole frame; burned-in text is upright.
+    crop of a few lines cost more than a whole frame; vertical candidates are turned upright.
     """
 
     _crop_engine: Any = None
@@ -273,26 +275,39 @@ class InsideReader:
         self._reading.costs.append(cost)
 
     def _read_candidates(self, bgr: np.ndarray, fresh: list[Candidate]) -> list[_Seen]:
-        """Cut ``fresh`` out, pack them into one picture, read it; frame pixels back."""
+        """Cut ``fresh`` out, pack them into one picture, read it; frame pixels back.
+
+        A vertical candidate is packed turned both ways (text may run up or down), not
+        upright; what is read on a turned piece is turned back.
+        """
         if not fresh:
             return []
         height, width = bgr.shape[:2]
         own = [self._finder.to_frame(c.box, (0, 0)) for c in fresh]  # bounding-box pixels
-        tiles = [widen_box(box, max(8, box[3] // 2), width, height) for box in own]
-        picture, places = _pack([bgr[ty : ty + th, tx : tx + tw] for tx, ty, tw, th in tiles])
+        across = [box[2] if c.vertical else box[3] for c, box in zip(fresh, own, strict=True)]
+        tiles = [widen_box(box, max(8, size // 2), width, height)
+                 for box, size in zip(own, across, strict=True)]  # fmt: skip
+        pieces, owners, turns = [], [], []
+        for index, (candidate, (tx, ty, tw, th)) in enumerate(zip(fresh, tiles, strict=True)):
+            cut = bgr[ty : ty + th, tx : tx + tw]
+            for turn in _TURNS if candidate.vertical else (None,):
+                pieces.append(cut if turn is None else cv2.rotate(cut, turn))
+                owners.append(index)
+                turns.append(turn)
+        picture, places = _pack(pieces)
         x0, y0 = self._bbox[:2]
         read: list[list[Box]] = [[] for _ in tiles]
         for line in self._ocr.find_text(picture):
-            index = _tile_of((line.x, line.y, line.w, line.h), places)
-            if index is None or not worth_masking(line):
+            piece = _tile_of((line.x, line.y, line.w, line.h), places)
+            if piece is None or not worth_masking(line):
                 continue
-            (tx, ty, tw, th), (px, py, _, _) = tiles[index], places[index]
-            # the line's box, kept inside its tile: the gaps of the packed picture are no image
-            x1, y1 = max(line.x - px, 0) + tx, max(line.y - py, 0) + ty
-            x2 = min(line.x + line.w - px, tw) + tx
-            y2 = min(line.y + line.h - py, th) + ty
+            (tx, ty, tw, th), (px, py, pw, ph) = tiles[owners[piece]], places[piece]
+            # the line's box, kept inside its piece: the gaps of the packed picture are no image
+            x1, y1 = max(line.x - px, 0), max(line.y - py, 0)
+            x2, y2 = min(line.x + line.w - px, pw), min(line.y + line.h - py, ph)
             if x2 > x1 and y2 > y1:
-                read[index].append((x1 + x0, y1 + y0, x2 - x1, y2 - y1))
+                bx, by, bw, bh = _unturned((x1, y1, x2 - x1, y2 - y1), turns[piece], (tw, th))
+                read[owners[piece]].append((bx + tx + x0, by + ty + y0, bw, bh))
         return [_Seen(c, boxes) for c, boxes in zip(fresh, read, strict=True)]
 
     def _read_whole(self, bgr: np.ndarray) -> list[Box]:
@@ -308,20 +323,34 @@ class InsideReader:
 
 
 def _pack(tiles: list[np.ndarray]) -> tuple[np.ndarray, list[Box]]:
-    """Lay ``tiles`` out in rows on one black picture; return it and where each went."""
+    """Lay ``tiles`` out in rows on one black picture; return it and where each went.
+
+    The tallest first, so that a row holds tiles of like height (less black to read).
+    """
     width = max(640, max(t.shape[1] for t in tiles) + 2 * _TILE_GAP)
-    places: list[Box] = []
+    places: list[Box] = [(0, 0, 0, 0)] * len(tiles)
     x, y, row = _TILE_GAP, _TILE_GAP, 0
-    for tile in tiles:
-        h, w = tile.shape[:2]
+    for index in sorted(range(len(tiles)), key=lambda i: -tiles[i].shape[0]):
+        h, w = tiles[index].shape[:2]
         if x + w + _TILE_GAP > width:
             x, y, row = _TILE_GAP, y + row + _TILE_GAP, 0
-        places.append((x, y, w, h))
+        places[index] = (x, y, w, h)
         x, row = x + w + _TILE_GAP, max(row, h)
     picture = np.zeros((y + row + _TILE_GAP, width, 3), np.uint8)
     for tile, (px, py, w, h) in zip(tiles, places, strict=True):
         picture[py : py + h, px : px + w] = tile
     return picture, places
+
+
+def _unturned(box: Box, turn: int | None, size: tuple[int, int]) -> Box:
+    """``box`` read on a tile of ``size`` (``w, h``) turned by ``turn``, on the tile itself."""
+    x, y, w, h = box
+    width, height = size
+    if turn == cv2.ROTATE_90_CLOCKWISE:  # the tile's column c became row c, row r column h-1-r
+        return y, height - x - w, h, w
+    if turn == cv2.ROTATE_90_COUNTERCLOCKWISE:  # row r became column r, column c row w-1-c
+        return width - y - h, x, h, w
+    return box
 
 
 def _tile_of(box: Box, places: list[Box]) -> int | None:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
+import pytest
 
 from adapters.demo.synthetic import tissue_texture
-from adapters.masking.inside_text import BOX_MARGIN_PX, InsideReader, patient_like, worth_masking
+from adapters.masking.inside_text import (
+    _TURNS,
+    BOX_MARGIN_PX,
+    InsideReader,
+    _unturned,
+    patient_like,
+    worth_masking,
+)
 from adapters.masking.text_tracks import widen
 from adapters.video.ocr import TextBox
 from tests.layouts import YELLOW, _draw, text_box
@@ -97,3 +106,14 @@ def test_tissue_without_text_is_never_shown_to_the_ocr_except_the_whole_read() -
 
     assert ocr.shown == [(320, 240)]  # only keyframe 2, read whole
     assert found == [[], [], [], []]  # what it read there is no candidate's: kept apart
+
+
+@pytest.mark.parametrize("turn", _TURNS)
+def test_a_box_read_on_a_turned_tile_is_turned_back_onto_the_tile(turn: int) -> None:
+    tile = np.zeros((50, 20), np.uint8)
+    tile[30:40, 5:9] = 1  # x 5, y 30, w 4, h 10
+    ys, xs = np.nonzero(cv2.rotate(tile, turn))
+    read = (int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
+
+    assert _unturned(read, turn, (20, 50)) == (5, 30, 4, 10)
+    assert _unturned(read, None, (20, 50)) == read
