@@ -489,6 +489,7 @@ class InsideLine:
     fade: int = 0  # frames over which it fades in, and again out, within ``seconds``
     opacity: float = 1.0  # at most: a faint overlay lets the tissue show through
     turn: int = 0  # degrees counter-clockwise: 90 runs up the image, 270 down
+    drift: tuple[float, float] = (0.0, 0.0)  # pixels per second it moves while shown
 
 
 @dataclass(frozen=True)
@@ -504,11 +505,34 @@ class InsideFamily:
 
 @dataclass(frozen=True)
 class Shown:
-    """Where and when a line is visible: its box (with a margin) and frames [start, end)."""
+    """Where and when a line is visible: its box (with a margin) and frames [start, end).
+
+    A line that moves (``step``: pixels per frame) starts at ``box``; ``swept`` holds all of
+    its way.
+    """
 
     box: Box
     start: int
     end: int
+    step: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def moves(self) -> bool:
+        """Whether the line moves while shown."""
+        return self.step != (0.0, 0.0)
+
+    def at(self, index: int) -> Box:
+        """The line's box on frame ``index``."""
+        x, y, w, h = self.box
+        k = index - self.start
+        return round(x + self.step[0] * k), round(y + self.step[1] * k), w, h
+
+    @property
+    def swept(self) -> Box:
+        """The smallest box holding the line on every frame it is shown."""
+        (x0, y0, w, h), (x1, y1, _, _) = self.at(self.start), self.at(self.end - 1)
+        left, top = min(x0, x1), min(y0, y1)
+        return left, top, max(x0, x1) + w - left, max(y0, y1) + h - top
 
 
 def vessels_and_highlights(shape: tuple[int, int], rng: np.random.Generator) -> list[np.ndarray]:
@@ -553,7 +577,8 @@ def make_inside_recording(
     f = family.base
     shown = tuple(
         Shown(_line_box(line),
-              round(line.seconds[0] * fps), min(round(line.seconds[1] * fps), base.frames))
+              round(line.seconds[0] * fps), min(round(line.seconds[1] * fps), base.frames),
+              (line.drift[0] / fps, line.drift[1] / fps))
         for line in family.lines
     )  # fmt: skip
     details = vessels_and_highlights((f.height, f.width), np.random.default_rng(seed + 7))
@@ -574,14 +599,21 @@ def make_inside_recording(
         visible = [(line, s) for line, s in zip(family.lines, shown, strict=True)
                    if s.start <= index < s.end]  # fmt: skip
         for line, s in visible:
-            _draw_faded(frame, line, line.opacity * _opacity(index, s, line.fade))
+            moved = dataclasses.replace(line, origin=_moved(line.origin, s, index))
+            _draw_faded(frame, moved, line.opacity * _opacity(index, s, line.fade))
         proc.stdin.write(frame.tobytes())
     capture.release()
     proc.stdin.close()
     if proc.wait() != 0:
         raise RuntimeError(f"ffmpeg could not write the {family.name} recording")
-    boxes = tuple(s.box for s in shown)
+    boxes = tuple(s.swept for s in shown)
     return dataclasses.replace(base, path=path, inside_text=boxes), shown
+
+
+def _moved(origin: tuple[int, int], shown: Shown, index: int) -> tuple[int, int]:
+    """Where a line starting at ``origin`` is drawn on frame ``index``."""
+    x, y, _, _ = shown.at(index)
+    return origin[0] + x - shown.box[0], origin[1] + y - shown.box[1]
 
 
 def _opacity(index: int, shown: Shown, fade: int) -> float:
@@ -672,6 +704,13 @@ INSIDE_FAMILIES: dict[str, InsideFamily] = {f.name: f for f in (
         _CIRCLE_540, name="circle_540_4s", seconds=4.0), (
         InsideLine(NAME, (300, 200), px=24, seconds=(0.6, 3.6), opacity=0.16),
         InsideLine(BIRTH, (340, 250), px=24, seconds=(0.6, 3.6), opacity=0.16)), details=True),
+    # a name scrolling up the image, then a birth date crawling across below it, 100 px/s
+    # each: on every keyframe somewhere else (masked only where keyframes saw them, before)
+    InsideFamily("moving_lines", dataclasses.replace(
+        _CIRCLE_540, name="circle_540_4s", seconds=4.0), (
+        InsideLine(NAME, (340, 420), seconds=(0.5, 3.5), drift=(0.0, -100.0)),
+        InsideLine(BIRTH, (560, 430), px=20, seconds=(2.0, 3.5), drift=(-100.0, 0.0),
+                   colour=YELLOW)), details=True),
     # fading in over 4 frames and out over 4, no step, shown for 10 frames between keyframes
     InsideFamily("fade_between_keyframes", _CIRCLE_540, (
         InsideLine(NAME, (330, 200), px=20, seconds=(1.04, 1.44), fade=4),

@@ -30,7 +30,14 @@ import numpy as np
 
 from adapters.endoscope.faces import FaceFinder
 from adapters.masking.text_candidates import Candidate, CandidateFinder, same_ink
-from adapters.masking.text_tracks import BOX_MARGIN_PX, TimedBox, overlaps, track_lines, union
+from adapters.masking.text_tracks import (
+    BOX_MARGIN_PX,
+    TimedBox,
+    follow_lines,
+    overlaps,
+    track_lines,
+    union,
+)
 from adapters.masking.text_tracks import widen as widen_box
 from adapters.video.frame_ranges import Range, covers
 from adapters.video.ocr import ENGINE, OcrEngine, OcrUnavailable, RapidOcr, TextBox, _box
@@ -152,8 +159,7 @@ class InsideReading:
     @property
     def lines(self) -> int:
         """How many lines to black out were read (one followed over keyframes counts once)."""
-        keyframes = range(len(self.found))
-        return len(track_lines(self.found, keyframes, len(self.found))) + len(self.whole)
+        return len(follow_lines(self.found)) + len(self.whole)
 
     def boxes(
         self, numbers: Sequence[int], frames: int, size: tuple[int, int],

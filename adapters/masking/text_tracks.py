@@ -3,15 +3,20 @@
 Text inside the image is read on the output's keyframes only (at most a second apart). A line
 found on some of them is blacked out from the last read keyframe where it was absent to the
 next read keyframe where it is absent, both included: between two reads nothing is known, so
-the box covers the whole interval. Boxes that overlap on consecutive read keyframes are one
-line (a clock ticking, a banner); their union is blacked out over the joined range. A line
-that cannot be followed from keyframe to keyframe is blacked out over the whole video.
+the boxes cover the whole interval. Boxes that overlap on consecutive read keyframes are one
+line (a clock ticking, a banner); so are two alike in size a little apart, one where the
+other ended: a line that moves. Between two reads of a line, the box holding both is blacked
+out (a line moving straight stays inside it); before its first read and after its last, the
+box holding it and where one more step of its motion would take it. Where it barely moves,
+the boxes are one. A line that cannot be followed from keyframe to keyframe is blacked out
+over the whole video.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -21,6 +26,13 @@ Box = tuple[int, int, int, int]  # x, y, w, h in frame pixels
 
 BOX_MARGIN_PX = 12  # blacked out around a line found: the candidate box hugs the letters
 MAX_COVER = 0.2  # more of the image than this blacked out on one frame: not worth publishing
+# A box that overlaps nothing on the keyframe before continues a line that ended there when
+# their widths and heights differ by at most ALIKE and they lie at most MAX_STEP times the
+# larger side apart: a line that moves (scrolls, crawls) between reads.
+ALIKE = 0.25
+MAX_STEP = 2.0
+# Consecutive pieces of a line are one box when that box is at most this much larger.
+STAYED = 1.25
 
 
 @dataclass(frozen=True)
@@ -61,9 +73,71 @@ def widen(box: Box, margin: int, width: int, height: int) -> Box:
 
 @dataclass
 class _Track:
-    box: Box
-    first: int  # index of the first read keyframe the line was found on
-    last: int
+    seen: dict[int, Box]  # read keyframe index -> the line's box there (consecutive indices)
+
+    @property
+    def first(self) -> int:
+        return min(self.seen)
+
+    @property
+    def last(self) -> int:
+        return max(self.seen)
+
+    @property
+    def box(self) -> Box:
+        """Where the line was last seen."""
+        return self.seen[self.last]
+
+    def joined(self, other: _Track) -> _Track:
+        seen = dict(self.seen)
+        for index, box in other.seen.items():
+            seen[index] = union(seen[index], box) if index in seen else box
+        return _Track(seen)
+
+
+def follow_lines(found: Sequence[Sequence[Box]]) -> list[_Track]:
+    """The lines in ``found`` (boxes per read keyframe), each followed over the keyframes.
+
+    A box on a keyframe continues the lines it overlaps on the keyframe before (all of them
+    become one line). A box that overlaps none continues a line that ended there if the two
+    are alike in size and no farther apart than ``MAX_STEP`` times it: a line that moves.
+    """
+    done: list[_Track] = []
+    open_tracks: list[_Track] = []
+    for index, boxes in enumerate(found):
+        still: list[_Track] = []
+        fresh: list[_Track] = []
+        for box in boxes:
+            joined = [t for t in open_tracks + still if overlaps(t.box, box)]
+            track = _Track({index: box})
+            for other in joined:
+                track = track.joined(other)
+                for pool in (open_tracks, still):
+                    if other in pool:
+                        pool.remove(other)
+            (still if joined else fresh).append(track)
+        for track in fresh:  # overlaps nothing before: a line that moved, or a new one
+            moved = _nearest_alike(track.box, open_tracks)
+            if moved is not None:
+                open_tracks.remove(moved)
+                track = moved.joined(track)
+            still.append(track)
+        done += open_tracks  # not seen on this keyframe: the line ended before it
+        open_tracks = still
+    return sorted(done + open_tracks, key=lambda t: (t.first, t.seen[t.first]))
+
+
+def _nearest_alike(box: Box, tracks: Sequence[_Track]) -> _Track | None:
+    """The track whose last box is the same size as ``box`` and nearest it, if near enough."""
+    best, distance = None, float("inf")
+    for track in tracks:
+        (x, y, w, h), (bx, by, bw, bh) = track.box, box
+        if abs(w - bw) > ALIKE * max(w, bw) or abs(h - bh) > ALIKE * max(h, bh) + 2:
+            continue
+        step = float(np.hypot(x + w / 2 - bx - bw / 2, y + h / 2 - by - bh / 2))
+        if step <= MAX_STEP * max(w, h, bw, bh) and step < distance:
+            best, distance = track, step
+    return best
 
 
 def track_lines(
@@ -77,37 +151,65 @@ def track_lines(
         frames: how many frames the video has.
 
     Returns:
-        One box per line, over the frames from the read keyframe before its first sighting
-        to the read keyframe after its last one (the video's ends where there is none).
+        Per line, boxes over the frames from the read keyframe before its first sighting
+        to the read keyframe after its last one (the video's ends where there is none):
+        from one sighting up to the next, the box holding both; before the first and after
+        the last, the box holding the line and where one more step of its motion takes it.
 
     """
     if len(found) != len(numbers):
         raise ValueError("every read keyframe needs its frame number")
-    done: list[_Track] = []
-    open_tracks: list[_Track] = []
-    for index, boxes in enumerate(found):
-        still: list[_Track] = []
-        for box in boxes:
-            joined = [t for t in open_tracks + still if overlaps(t.box, box)]
-            track = _Track(box, index, index)
-            for other in joined:  # one line: union of the boxes, earliest sighting
-                track = _Track(union(track.box, other.box), min(track.first, other.first), index)
-                for pool in (open_tracks, still):
-                    if other in pool:
-                        pool.remove(other)
-            still.append(track)
-        done += open_tracks  # not seen on this keyframe: the line ended before it
-        open_tracks = still
-    done += open_tracks
     last = len(numbers) - 1
-    return [
-        TimedBox(
-            *t.box,
-            numbers[t.first - 1] if t.first > 0 else 0,
-            numbers[t.last + 1] if t.last < last else frames - 1,
-        )
-        for t in sorted(done, key=lambda t: (t.first, t.box))
-    ]
+    timed: list[TimedBox] = []
+    for track in follow_lines(found):
+        boxes = [track.seen[i] for i in range(track.first, track.last + 1)]
+        ahead = _stepped(boxes[-1], boxes[-2]) if len(boxes) > 1 else boxes[-1]
+        behind = _stepped(boxes[0], boxes[1]) if len(boxes) > 1 else boxes[0]
+        before = numbers[track.first - 1] if track.first > 0 else 0
+        after = numbers[track.last + 1] if track.last < last else frames - 1
+        pieces = [TimedBox(*union(boxes[0], behind), before, numbers[track.first] - 1)]
+        pieces += [
+            TimedBox(*union(a, b), numbers[i], numbers[i + 1] - 1)
+            for i, (a, b) in enumerate(pairwise(boxes), start=track.first)
+        ]
+        pieces.append(TimedBox(*union(boxes[-1], ahead), numbers[track.last], after))
+        timed += _joined_pieces([p for p in pieces if p.first <= p.last])
+    return timed
+
+
+def _stepped(box: Box, previous: Box) -> Box:
+    """``box`` moved on as it moved from ``previous``, kept off negative pixels.
+
+    The motion is what both edges share on each axis (a line read longer or shorter has one
+    edge still); a step no larger than ``BOX_MARGIN_PX`` is held by the margin and is none.
+    """
+    dx = _shared(box[0] - previous[0], box[0] + box[2] - previous[0] - previous[2])
+    dy = _shared(box[1] - previous[1], box[1] + box[3] - previous[1] - previous[3])
+    x, y = max(box[0] + dx, 0), max(box[1] + dy, 0)
+    return x, y, max(box[0] + dx + box[2] - x, 0), max(box[1] + dy + box[3] - y, 0)
+
+
+def _shared(a: int, b: int) -> int:
+    """The step two edges that moved ``a`` and ``b`` share, or 0 within the margin."""
+    step = min(a, b) if a > 0 and b > 0 else max(a, b) if a < 0 and b < 0 else 0
+    return step if abs(step) > BOX_MARGIN_PX else 0
+
+
+def _joined_pieces(pieces: Sequence[TimedBox]) -> list[TimedBox]:
+    """Consecutive pieces of one line as one box where it barely moved (a line that stays)."""
+    joined = [pieces[0]]
+    for piece in pieces[1:]:
+        held = joined[-1]
+        both = union(held.box, piece.box)
+        if _area(both) <= STAYED * max(_area(held.box), _area(piece.box)):
+            joined[-1] = TimedBox(*both, held.first, max(held.last, piece.last))
+        else:
+            joined.append(piece)
+    return joined
+
+
+def _area(box: Box) -> int:
+    return box[2] * box[3]
 
 
 def largest_cover(boxes: Sequence[TimedBox], inside: np.ndarray) -> tuple[float, int]:

@@ -26,7 +26,8 @@ MAX_LOST_PERCENT = 0.5
 MIN_PSNR_DB = 35.0
 WITH_TEXT = ["banner_for_a_second", "name_without_comma", "straddling_the_border",
              "small_text_inside", "between_keyframes", "between_keyframes_active",
-             "between_keyframes_instrument", "fade_between_keyframes", "vertical_text"]  # fmt: skip
+             "between_keyframes_instrument", "fade_between_keyframes", "vertical_text",
+             "moving_lines"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", WITH_TEXT)

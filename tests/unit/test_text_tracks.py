@@ -103,3 +103,35 @@ def test_keyframes_are_at_most_a_second_apart() -> None:
     assert keyframe_gap(40, 25.0) == 12  # short clips keep the 16-per-video spread
     assert keyframe_gap(100_000, 10.0) == 10  # below the old minimum of 12 at low rates
     assert keyframe_gap(100_000) == 250  # level 1's rule is unchanged
+
+
+def test_a_line_that_moves_between_reads_is_covered_all_along_its_way() -> None:
+    # scrolling up 40 px per read: no two boxes overlap, each is where the last one went
+    found = [[], *([(100, 200 - 40 * i, 200, 30)] for i in range(4)), []]
+
+    boxes = track_lines(found, KEYFRAMES, 150)
+
+    for frame in range(0, 126):  # linearly between the reads, one step beyond each end
+        y = 200 - 40 * (frame - 25) / 25
+        top = max(y, 0)
+        assert any(
+            b.first <= frame <= b.last and b.y <= top and y + 30 <= b.y + b.h for b in boxes
+        ), frame
+    assert all(b.h <= 30 + 40 for b in boxes)  # never the whole way at once
+
+
+def test_two_lines_alike_far_apart_are_not_one_moving_line() -> None:
+    far = (100, 50 + 2 * 200 + 1, 200, 30)  # more than twice its length away
+    found = [[], [NAME], [far], [], [], []]
+
+    boxes = track_lines(found, KEYFRAMES, 150)
+
+    assert boxes == [TimedBox(*NAME, 0, 50), TimedBox(*far, 25, 75)]
+
+
+def test_a_line_read_longer_on_the_next_read_is_not_taken_for_moving() -> None:
+    found = [[], [(100, 50, 120, 30)], [(100, 50, 200, 30)], [], [], []]
+
+    boxes = track_lines(found, KEYFRAMES, 150)
+
+    assert [b.box for b in boxes] == [(100, 50, 200, 30)]  # held by the longer reading
