@@ -17,7 +17,7 @@ import numpy as np
 
 from tests.family_checks import TEXT_MARGIN, frames_of
 from tests.layouts import SECRETS, Shown
-from tests.tesseract_judge import read_faint, read_text, readable
+from tests.tesseract_judge import faint_view, read_all, readable, text_views
 
 MOVING_EVERY = 3  # frames: how often a moving line is read
 
@@ -28,15 +28,19 @@ def leaks_where_shown(video: Path, shown: Sequence[Shown]) -> dict[int, list[str
     for line in shown:
         for index in _frames_to_judge(line):
             wanted.setdefault(index, []).append(line)
-    found: dict[int, list[str]] = {}
+    crops: list[tuple[int, np.ndarray]] = []
     for index, frame in enumerate(frames_of(video)):
         for line in wanted.get(index, []):
             x, y, w, h = line.at(index)
             m = TEXT_MARGIN
-            crop = frame[max(y - m, 0) : y + h + m, max(x - m, 0) : x + w + m]
-            seen = readable(_read_any_way(crop), SECRETS)
-            if seen:
-                found.setdefault(index, []).extend(seen)
+            crops.append((index, frame[max(y - m, 0) : y + h + m, max(x - m, 0) : x + w + m]))
+    views = [_views(crop) for _, crop in crops]
+    reads = iter(read_all([view for each in views for view in each]))
+    found: dict[int, list[str]] = {}
+    for (index, _), each in zip(crops, views, strict=True):
+        seen = readable("\n".join(next(reads) for _ in each), SECRETS)
+        if seen:
+            found.setdefault(index, []).extend(seen)
     return found
 
 
@@ -51,10 +55,10 @@ def _frames_to_judge(line: Shown) -> set[int]:
     return {line.start, (line.start + line.end) // 2, line.end - 1}
 
 
-def _read_any_way(crop: np.ndarray) -> str:
-    """What Tesseract reads in ``crop``, plain and faint; turned both ways when it stands."""
+def _views(crop: np.ndarray) -> list[np.ndarray]:
+    """What is read of ``crop``: plain and faint; turned both ways too when it stands."""
     turned = [crop]
     if crop.shape[0] > crop.shape[1]:  # a line running up or down the image
         turned += [cv2.rotate(crop, cv2.ROTATE_90_CLOCKWISE),
                    cv2.rotate(crop, cv2.ROTATE_90_COUNTERCLOCKWISE)]  # fmt: skip
-    return "\n".join(read_text(c) + "\n" + read_faint(c) for c in turned)
+    return [view for c in turned for view in (*text_views(c), faint_view(c))]

@@ -684,20 +684,23 @@ INSIDE_FAMILIES: dict[str, InsideFamily] = {f.name: f for f in (
     InsideFamily("between_keyframes", _CIRCLE_540, (
         InsideLine(NAME, (330, 200), seconds=(1.04, 1.40)),
         InsideLine(BIRTH, (400, 260), seconds=(1.04, 1.40)))),
-    # the same, 8 s into an active recording: the light switches 50 times, so more than 100
-    # frames are read between keyframes (a flat ffmpeg sum of them was refused: read nothing)
-    InsideFamily("between_keyframes_active", dataclasses.replace(
-        _CIRCLE_540, name="circle_540_active", seconds=40.0,
+    # the same, 20 s into an active recording (smaller, to be quick): the light switches 50
+    # times, so more than 100 frames are read between keyframes (a flat ffmpeg sum of them
+    # was refused: read nothing)
+    InsideFamily("between_keyframes_active", Family(
+        "circle_360_active", 640, 360, "circle", (150, 10, 340, 340), (8,), text_px=12,
+        vignette=0.4, seconds=40.0,
         lights=tuple((0.3 + 0.8 * i, "nbi" if i % 2 else "white") for i in range(50))), (
-        InsideLine(NAME, (330, 200), seconds=(20.04, 20.40)),
-        InsideLine(BIRTH, (400, 260), seconds=(20.04, 20.40)))),
-    # the same, 12 s into a recording where an instrument is pushed in and pulled out every
-    # 2 s: its tip and edges change on every frame it moves (the watch took them for text
-    # shown between keyframes, too often to read: refused as text_inside_image)
+        InsideLine(NAME, (220, 140), px=16, seconds=(20.04, 20.40)),
+        InsideLine(BIRTH, (270, 190), px=16, seconds=(20.04, 20.40)))),
+    # the same, 10 s into a recording where an instrument is pushed in and pulled out every
+    # 2 s: its tip and edges change on every frame it moves (~5 changes a second: the watch
+    # took them for text shown between keyframes, more than the 64 it reads in 14 s, and
+    # refused as text_inside_image)
     InsideFamily("between_keyframes_instrument", dataclasses.replace(
-        _CIRCLE_540, name="circle_540_instrument", seconds=20.0), (
-        InsideLine(NAME, (300, 130), seconds=(12.04, 12.40)),
-        InsideLine(BIRTH, (340, 180), seconds=(12.04, 12.40))), details=True, instrument=2.0),
+        _CIRCLE_540, name="circle_540_instrument", seconds=14.0), (
+        InsideLine(NAME, (300, 130), seconds=(10.04, 10.40)),
+        InsideLine(BIRTH, (340, 180), seconds=(10.04, 10.40))), details=True, instrument=2.0),
     # white at a sixth of full opacity over the tissue, shown for 3 s: plain to the eye,
     # but its strokes stand out by only ~30 levels (published green, readable, before)
     InsideFamily("faint_overlay", dataclasses.replace(

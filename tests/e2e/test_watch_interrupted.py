@@ -81,10 +81,12 @@ def test_ctrl_c_then_restart_finishes_the_video_before_the_input_goes_to_done(
 
 def test_resume_right_after_ctrl_c_finishes_the_video(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    video = make_video(tmp_path / "exam.mp4", circle_layout(640, 360), seconds=8.0, seed=22)
+    # long enough that level 2 is still encoding when Ctrl-C comes on a loaded machine
+    video = make_video(tmp_path / "exam.mp4", circle_layout(640, 360), seconds=16.0, seed=22)
     importing = _start(data_dir, "import", str(video.path))
     _wait_for_level_2(data_dir, importing)
     _interrupt(importing)
+    assert importing.returncode != 0, "the import finished before Ctrl-C reached it"
 
     resumed = endoveil(data_dir, "resume", "--json")
     assert resumed.code == 0, resumed.err
