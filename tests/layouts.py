@@ -65,6 +65,7 @@ class Family:
     late_text: tuple[int, int] | None = None  # where the birth date shows from ``zoom_at`` on
     second_view: Box | None = None  # a second, rectangular image beside the first (dual view)
     fixed_gop: bool = False  # no keyframe at scene cuts (recorders with a fixed GOP)
+    black: int = 0  # grey of black: an analogue capture with NTSC setup lifts it to ~20
 
 
 @dataclass(frozen=True)
@@ -224,8 +225,9 @@ def make_recording(path: Path, family: Family, fps: float = 25.0, seed: int = 0)
                               (shown_scene[1] - index) / steps)  # fmt: skip
                 seen = cv2.addWeighted(scene, opacity, seen, 1.0 - opacity, 0.0)
             picture = seen[dy : dy + h, dx : dx + w].astype(np.float32) * gain
-            frame = np.zeros((family.height, family.width, 3), np.uint8)
-            frame[y : y + h, x : x + w] = np.where(inside, picture, 0).astype(np.uint8)
+            picture = family.black + picture * (1 - family.black / 255)  # setup lifts it all
+            frame = np.full((family.height, family.width, 3), family.black, np.uint8)
+            frame[y : y + h, x : x + w] = np.where(inside, picture, family.black).astype(np.uint8)
             if family.second_view is not None:  # the same tissue, another crop of it
                 sx, sy, sw, sh = family.second_view
                 frame[sy : sy + sh, sx : sx + sw] = seen[drift + dx // 2 :][:sh, :sw]
@@ -255,6 +257,9 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            vignette=0.6),
     Family("hevc_circle", 960, 540, "circle", (280, 20, 500, 500), (10, 790),
            codec="libx265", text_px=16, vignette=0.5),
+    # NTSC 720x480 captured from an analogue output with 7.5 IRE setup: black is grey ~20
+    Family("ntsc_setup", 720, 480, "circle", (200, 10, 460, 460), (8,), text_px=13,
+           vignette=0.5, black=20, seconds=2.0),
     Family("grey_cut_rect", 1280, 720, "cut", (400, 40, 840, 640), (16,),
            colours=(GREY, (110, 110, 110)), text_px=22),
     Family("banner_inside", 1280, 720, "rect", (160, 0, 1120, 720), (), banner=True,

@@ -32,6 +32,7 @@ from adapters.endoscope.scene import (
     warm_up_colour,
 )
 from adapters.endoscope.segments import common_inside, distinct, group_by_outline
+from adapters.endoscope.surround import lowered, surround_level
 from adapters.video.ffmpeg_frames import stream_frames
 from adapters.video.opencv_frames import VideoInfo
 
@@ -69,6 +70,7 @@ class Activity:
         self.voters = 0  # samples that showed a surround (and voted)
         self.full_frames = 0  # samples bright nearly everywhere
         self.samples: list[Sample] = []  # the voting samples, in the order they came
+        self.surround = 0  # the grey the samples were lowered by (``adapters.endoscope.surround``)
 
     @classmethod
     def of(cls, samples: Sequence[Sample]) -> Activity:
@@ -138,6 +140,7 @@ def measure_activity(source: str, info: VideoInfo) -> Activity:
     """Sample ``source`` into an ``Activity`` on small frames (grey statistics, tiny colour).
 
     Cost: decoding the first ``HEAD_SECONDS`` plus every keyframe, and a scale per sample.
+    Every sample is lowered by the surround's level, read off the first ones (``surround``).
     """
     small_w, small_h = detection_size(info.width, info.height)
     scale = f"scale={small_w}:{small_h}:flags=area"
@@ -145,15 +148,18 @@ def measure_activity(source: str, info: VideoInfo) -> Activity:
     step = max(1, min(head_frames, info.frames) // HEAD_SAMPLES)  # a short clip: every frame
     activity = Activity(tiny_size(info.width, info.height))
     head = [*_ROUGH, "-t", f"{HEAD_SECONDS:g}", "-i", source]
-    for frame in stream_frames(head, f"select=not(mod(n\\,{step})),{scale}", small_w, small_h,
-                              "bgr24"):  # fmt: skip
-        activity.add(frame)
+    firsts = list(stream_frames(head, f"select=not(mod(n\\,{step})),{scale}", small_w,
+                                small_h, "bgr24"))  # fmt: skip
+    level = surround_level([cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) for frame in firsts])
+    activity.surround = level
+    for frame in firsts:
+        activity.add(lowered(frame, level))
     if info.frames > head_frames:
         every = max(1, round(info.frames / info.fps / MAX_KEYFRAMES))  # at most ~64 samples
         keys = [*_ROUGH, "-skip_frame", "nokey", "-i", source]
         chain = f"select=isnan(prev_selected_t)+gte(t-prev_selected_t\\,{every}),{scale}"
         for frame in stream_frames(keys, chain, small_w, small_h, "bgr24"):
-            activity.add(frame)
+            activity.add(lowered(frame, level))
     return activity
 
 
@@ -167,7 +173,9 @@ def locate_endoscope(source: str, info: VideoInfo) -> RegionFinding:
     finding = find_region(
         activity.std(), activity.bright(), activity.count, info.width, info.height
     )
-    finding = dataclasses.replace(finding, full_frames=activity.full_frames)
+    finding = dataclasses.replace(
+        finding, full_frames=activity.full_frames, surround=activity.surround
+    )
     regions, owners = regions_per_image(activity, info)
     if regions:
         detail = f"The endoscope image changes: {len(regions)} regions, each found alone."

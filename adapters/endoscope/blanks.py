@@ -31,6 +31,7 @@ from adapters.endoscope.segments import (
     plan_segments,
     tiny_mask,
 )
+from adapters.endoscope.surround import lowered
 from adapters.video.ffmpeg_frames import stream_frames
 from adapters.video.frame_ranges import Range as Range  # the ranges' type, for the encoders
 from adapters.video.frame_ranges import as_text, merge
@@ -92,11 +93,15 @@ def classify_finding(source: str, finding: RegionFinding, frames: int) -> FrameP
     if finding.region is None or not finding.needs_frame_pass:
         return FramePass([], None)
     regions = finding.regions or (finding.region,)
-    return classify_frames(source, regions, frames, finding.scene)
+    return classify_frames(source, regions, frames, finding.scene, finding.surround)
 
 
 def classify_frames(
-    source: str, regions: Sequence[Region], frames: int, reference: Reference | None = None
+    source: str,
+    regions: Sequence[Region],
+    frames: int,
+    reference: Reference | None = None,
+    surround: int = 0,
 ) -> FramePass:
     """Decode every frame of ``source`` once, tiny, and classify it.
 
@@ -104,6 +109,7 @@ def classify_frames(
     endoscopy) is given and its image shows a scene instead (``scene.not_endoscopic``).
     With several ``regions`` (the image changes), each frame is also given the region that
     matches it (``segments.assign``); a blanked frame takes its neighbours' region.
+    Frames are lowered by ``surround``, the grey of the surround's black, first.
     """
     height, width = regions[0].mask.shape
     size = tiny_size(width, height)
@@ -113,7 +119,8 @@ def classify_frames(
     scale = f"scale={size[0]}:{size[1]}:flags=area"
     flags: list[bool] = []
     labels: list[int | None] = []
-    for tiny in stream_frames(["-skip_loop_filter", "all", "-i", source], scale, *size, "bgr24"):
+    for frame in stream_frames(["-skip_loop_filter", "all", "-i", source], scale, *size, "bgr24"):
+        tiny = lowered(frame, surround)
         grey = cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
         label = assign(lit_pixels(grey), insides) if len(regions) > 1 else 0
         view = unsure if label is None else views[label]

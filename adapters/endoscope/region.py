@@ -71,6 +71,7 @@ class RegionFinding:
     scene: Reference | None = None  # what the video's endoscopy looks like inside the image
     scene_suspects: int = 0  # samples whose image shows something else (the room, a screen)
     regions: tuple[Region, ...] = ()  # when the image changes: one region per image seen
+    surround: int = 0  # the grey of the surround's black (lifted by an analogue capture)
 
     @property
     def needs_frame_pass(self) -> bool:

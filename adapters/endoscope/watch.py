@@ -42,6 +42,7 @@ from adapters.endoscope.motion import found_nearby
 from adapters.endoscope.region import Region
 from adapters.endoscope.scene import Reference
 from adapters.endoscope.segments import Segment
+from adapters.endoscope.surround import lowered
 from adapters.video.frame_ranges import Range, covers, merge
 
 MOVING_LEVEL = 2.0  # mean grey change between frames (tiny copy) of a live picture's pixel
@@ -62,6 +63,7 @@ class FrameWatch:
         reference: the video's own endoscopy (None: the surround alone is judged).
         size: ``(w, h)`` of the tiny copies.
         gap: frames between the keyframes the inside reading reads.
+        surround: the grey of the surround's black; every copy is lowered by it first.
 
     """
 
@@ -72,8 +74,10 @@ class FrameWatch:
         reference: Reference | None,
         size: tuple[int, int],
         gap: int = 25,
+        surround: int = 0,
     ) -> None:
         self.size = size
+        self._surround = surround
         self.frames = 0
         self._reference = reference
         views = [View.of(s.region, size) for s in segments]  # once a segment, not a range
@@ -95,6 +99,7 @@ class FrameWatch:
     def add(self, tiny: np.ndarray) -> None:
         """Take the next frame's tiny copy (``h x w x 3`` BGR)."""
         frame, self.frames = self.frames, self.frames + 1
+        tiny = lowered(tiny, self._surround)
         grey = cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY)
         view = self._view(frame)
         self._recent.append(grey)

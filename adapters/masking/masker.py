@@ -150,6 +150,11 @@ class OpenCVMasker:
         finding = locate_endoscope(source, info)
         if finding.region is None:
             raise LevelFailure(Reason.ROI_UNCERTAIN, finding.detail)
+        if finding.surround:
+            versions["surround"] = (
+                f"black lifted to grey {finding.surround} (an analogue capture): lowered "
+                "before the image was looked for"
+            )
         passed = classify_finding(source, finding, info.frames)
         region, blank, segments = passed.region(finding.region), passed.blank, passed.segments
         versions["masking_profile"] = region.description
@@ -165,7 +170,8 @@ class OpenCVMasker:
         faces = required_finder()
         with warmed_up(ocr[1]), atomic_target(target) as temp:  # the outside OCR loads if needed
             job = Job(video_id, source, temp, info, ocr[0], ocr[1], blank, encoder, segments,
-                      finding.scene, beside(blank, info.frames), faces)  # fmt: skip
+                      finding.scene, beside(blank, info.frames), faces,
+                      surround=finding.surround)  # fmt: skip
             outcome = encode_until_seen(job, region, self._encode_and_check, self._read_between)
             if outcome.final.failure is not None:  # inside: the temp file is discarded
                 raise VerificationFailed(outcome.final.failure)
@@ -238,7 +244,7 @@ class OpenCVMasker:
         inside = _inside_reader(job, read_in, [b.box for b in boxes], info.frames // gap // 2)
         numbers: list[int] = []
         tiny = tiny_size(info.width, info.height)
-        watch = FrameWatch(region, job.segments, job.reference, tiny, gap)
+        watch = FrameWatch(region, job.segments, job.reference, tiny, gap, job.surround)
 
         def keyframe(planes: np.ndarray) -> None:
             seen.add(planes)

@@ -59,6 +59,7 @@ class Job:
     faces: FaceFinder | None = None  # looks at each keyframe's image for a face
     faced: list[Range] = dataclasses.field(default_factory=list)  # blanked: a face shown
     between: tuple[int, ...] = ()  # frames read between keyframes (the watch saw something)
+    surround: int = 0  # the grey of the surround's black: the watch lowers its copies by it
 
 
 @dataclasses.dataclass(frozen=True)
