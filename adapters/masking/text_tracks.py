@@ -4,12 +4,13 @@ Text inside the image is read on the output's keyframes only (at most a second a
 found on some of them is blacked out from the last read keyframe where it was absent to the
 next read keyframe where it is absent, both included: between two reads nothing is known, so
 the boxes cover the whole interval. Boxes that overlap on consecutive read keyframes are one
-line (a clock ticking, a banner); so are two alike in size a little apart, one where the
-other ended: a line that moves. Between two reads of a line, the box holding both is blacked
-out (a line moving straight stays inside it); before its first read and after its last, the
-box holding it and where one more step of its motion would take it. Where it barely moves,
-the boxes are one. A line that cannot be followed from keyframe to keyframe is blacked out
-over the whole video.
+line (a clock ticking, a banner, a line read in parts); their union is blacked out over the
+joined range. So are two boxes alike in size a little apart, one where the other ended: a
+line that moves. Between two reads of a moving line, the box holding both is blacked out (a
+line moving straight stays inside it); before its first read and after its last, the box
+holding it and where one more step of its motion would take it; where it barely moves, the
+boxes are one. A line that cannot be followed from keyframe to keyframe is blacked out over
+the whole video.
 """
 
 from __future__ import annotations
@@ -98,9 +99,10 @@ class _Track:
 def follow_lines(found: Sequence[Sequence[Box]]) -> list[_Track]:
     """The lines in ``found`` (boxes per read keyframe), each followed over the keyframes.
 
-    A box on a keyframe continues the lines it overlaps on the keyframe before (all of them
-    become one line). A box that overlaps none continues a line that ended there if the two
-    are alike in size and no farther apart than ``MAX_STEP`` times it: a line that moves.
+    A box on a keyframe continues the lines it overlaps or follows along their line on the
+    keyframe before (all of them become one line). A box that continues none continues a
+    line that ended there if the two are alike in size and no farther apart than
+    ``MAX_STEP`` times it: a line that moves.
     """
     done: list[_Track] = []
     open_tracks: list[_Track] = []
@@ -108,7 +110,7 @@ def follow_lines(found: Sequence[Sequence[Box]]) -> list[_Track]:
         still: list[_Track] = []
         fresh: list[_Track] = []
         for box in boxes:
-            joined = [t for t in open_tracks + still if overlaps(t.box, box)]
+            joined = [t for t in open_tracks + still if _same_line(t.box, box)]
             track = _Track({index: box})
             for other in joined:
                 track = track.joined(other)
@@ -125,6 +127,17 @@ def follow_lines(found: Sequence[Sequence[Box]]) -> list[_Track]:
         done += open_tracks  # not seen on this keyframe: the line ended before it
         open_tracks = still
     return sorted(done + open_tracks, key=lambda t: (t.first, t.seen[t.first]))
+
+
+def _same_line(a: Box, b: Box) -> bool:
+    """Whether ``a`` and ``b`` overlap, or follow each other along a line as its words do.
+
+    Along the line (the longer side) the boxes may be half a letter height apart: a line
+    read in parts, a word on one keyframe and the next word on another, is one line.
+    """
+    pad = min(a[2], a[3]) // 2
+    along = (pad, 0) if a[2] >= a[3] else (0, pad)
+    return overlaps((a[0] - along[0], a[1] - along[1], a[2] + 2 * along[0], a[3] + 2 * along[1]), b)
 
 
 def _nearest_alike(box: Box, tracks: Sequence[_Track]) -> _Track | None:
@@ -152,9 +165,12 @@ def track_lines(
 
     Returns:
         Per line, boxes over the frames from the read keyframe before its first sighting
-        to the read keyframe after its last one (the video's ends where there is none):
-        from one sighting up to the next, the box holding both; before the first and after
-        the last, the box holding the line and where one more step of its motion takes it.
+        to the read keyframe after its last one (the video's ends where there is none). A
+        line that stays has one box holding every sighting (read whole on one keyframe, in
+        parts on another: all of it is blacked out all along). A line that moves one way at
+        every read has, from one sighting up to the next, the box holding both; before the
+        first and after the last, the box holding it and where one more step of its motion
+        takes it (seen twice, both sightings: a line read in parts looks like one step).
 
     """
     if len(found) != len(numbers):
@@ -163,11 +179,20 @@ def track_lines(
     timed: list[TimedBox] = []
     for track in follow_lines(found):
         boxes = [track.seen[i] for i in range(track.first, track.last + 1)]
-        ahead = _stepped(boxes[-1], boxes[-2]) if len(boxes) > 1 else boxes[-1]
-        behind = _stepped(boxes[0], boxes[1]) if len(boxes) > 1 else boxes[0]
         before = numbers[track.first - 1] if track.first > 0 else 0
         after = numbers[track.last + 1] if track.last < last else frames - 1
-        pieces = [TimedBox(*union(boxes[0], behind), before, numbers[track.first] - 1)]
+        steps = [_step(b, a) for a, b in pairwise(boxes)]
+        parts = any(_parts(a, b) for a, b in pairwise(boxes))
+        if parts or not _moves(steps):  # it stays (read in parts, jittering): all, always
+            held = boxes[0]
+            for box in boxes[1:]:
+                held = union(held, box)
+            timed.append(TimedBox(*held, before, after))
+            continue
+        behind, ahead = _moved(boxes[0], steps[0], -1), _moved(boxes[-1], steps[-1], 1)
+        if len(boxes) == 2:  # one step: perhaps a line read in parts; both, at either end
+            behind, ahead = union(behind, boxes[1]), union(ahead, boxes[0])
+        pieces = [TimedBox(*union(behind, boxes[0]), before, numbers[track.first] - 1)]
         pieces += [
             TimedBox(*union(a, b), numbers[i], numbers[i + 1] - 1)
             for i, (a, b) in enumerate(pairwise(boxes), start=track.first)
@@ -177,22 +202,44 @@ def track_lines(
     return timed
 
 
-def _stepped(box: Box, previous: Box) -> Box:
-    """``box`` moved on as it moved from ``previous``, kept off negative pixels.
+def _step(box: Box, previous: Box) -> tuple[int, int]:
+    """How far the line moved from ``previous`` to ``box``: what both edges share, per axis.
 
-    The motion is what both edges share on each axis (a line read longer or shorter has one
-    edge still); a step no larger than ``BOX_MARGIN_PX`` is held by the margin and is none.
+    A line read longer or shorter has one edge still; a step no larger than
+    ``BOX_MARGIN_PX`` is held by the margin and is none.
     """
-    dx = _shared(box[0] - previous[0], box[0] + box[2] - previous[0] - previous[2])
-    dy = _shared(box[1] - previous[1], box[1] + box[3] - previous[1] - previous[3])
-    x, y = max(box[0] + dx, 0), max(box[1] + dy, 0)
-    return x, y, max(box[0] + dx + box[2] - x, 0), max(box[1] + dy + box[3] - y, 0)
+    return (_shared(box[0] - previous[0], box[0] + box[2] - previous[0] - previous[2]),
+            _shared(box[1] - previous[1], box[1] + box[3] - previous[1] - previous[3]))  # fmt: skip
 
 
 def _shared(a: int, b: int) -> int:
-    """The step two edges that moved ``a`` and ``b`` share, or 0 within the margin."""
     step = min(a, b) if a > 0 and b > 0 else max(a, b) if a < 0 and b < 0 else 0
     return step if abs(step) > BOX_MARGIN_PX else 0
+
+
+def _parts(a: Box, b: Box) -> bool:
+    """Whether ``a`` and ``b`` are parts of one line: apart, but one follows the other along it.
+
+    A faint line is read word by word, one word on a keyframe and the next on another; a
+    moving line's boxes overlap (it moved less than its size) or lie farther apart.
+    """
+    return not overlaps(a, b) and (_same_line(a, b) or _same_line(b, a))
+
+
+def _moves(steps: Sequence[tuple[int, int]]) -> bool:
+    """Whether a line with these steps moves: some step, and never back on either axis."""
+    if not any(dx or dy for dx, dy in steps):
+        return False
+    return all(
+        all(d >= 0 for d in axis) or all(d <= 0 for d in axis) for axis in zip(*steps, strict=True)
+    )
+
+
+def _moved(box: Box, step: tuple[int, int], direction: int) -> Box:
+    """``box`` moved on by ``step`` (``direction`` -1: back), kept off negative pixels."""
+    x, y = box[0] + direction * step[0], box[1] + direction * step[1]
+    left, top = max(x, 0), max(y, 0)
+    return left, top, max(x + box[2] - left, 0), max(y + box[3] - top, 0)
 
 
 def _joined_pieces(pieces: Sequence[TimedBox]) -> list[TimedBox]:

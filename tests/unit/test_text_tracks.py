@@ -117,7 +117,8 @@ def test_a_line_that_moves_between_reads_is_covered_all_along_its_way() -> None:
         assert any(
             b.first <= frame <= b.last and b.y <= top and y + 30 <= b.y + b.h for b in boxes
         ), frame
-    assert all(b.h <= 30 + 40 for b in boxes)  # never the whole way at once
+    # one step between reads, two at either end: never the whole way at once
+    assert all(b.h <= 30 + 2 * 40 for b in boxes)
 
 
 def test_two_lines_alike_far_apart_are_not_one_moving_line() -> None:
@@ -135,3 +136,14 @@ def test_a_line_read_longer_on_the_next_read_is_not_taken_for_moving() -> None:
     boxes = track_lines(found, KEYFRAMES, 150)
 
     assert [b.box for b in boxes] == [(100, 50, 200, 30)]  # held by the longer reading
+
+
+def test_a_line_that_stays_but_is_read_in_parts_is_blacked_out_whole_all_along() -> None:
+    first_word, second_word = (100, 50, 90, 30), (200, 50, 100, 30)  # faint: one word a read
+    found = [[], [first_word], [second_word], [first_word], [first_word], []]
+
+    boxes = track_lines(found, KEYFRAMES, 150)
+
+    assert boxes == [TimedBox(100, 50, 200, 30, 0, 125)]  # both words, on every frame
+    once_each = track_lines([[], [first_word], [first_word], [second_word], [], []], KEYFRAMES, 150)
+    assert once_each == [TimedBox(100, 50, 200, 30, 0, 100)]  # a step one way, but in parts
