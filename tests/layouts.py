@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from adapters.demo.synthetic import tissue_texture
+from adapters.masking.text_tracks import union
 from adapters.video.ffmpeg import ffmpeg_exe
 from tests.instruments import draw_instrument
 
@@ -535,9 +536,7 @@ class Shown:
     @property
     def swept(self) -> Box:
         """The smallest box holding the line on every frame it is shown."""
-        (x0, y0, w, h), (x1, y1, _, _) = self.at(self.start), self.at(self.end - 1)
-        left, top = min(x0, x1), min(y0, y1)
-        return left, top, max(x0, x1) + w - left, max(y0, y1) + h - top
+        return union(self.at(self.start), self.at(self.end - 1))
 
 
 def vessels_and_highlights(shape: tuple[int, int], rng: np.random.Generator) -> list[np.ndarray]:

@@ -27,7 +27,7 @@ Box = tuple[int, int, int, int]  # x, y, w, h in frame pixels
 
 BOX_MARGIN_PX = 12  # blacked out around a line found: the candidate box hugs the letters
 MAX_COVER = 0.2  # more of the image than this blacked out on one frame: not worth publishing
-# A box that overlaps nothing on the keyframe before continues a line that ended there when
+# A box that continues no line of the keyframe before continues a line that ended there when
 # their widths and heights differ by at most ALIKE and they lie at most MAX_STEP times the
 # larger side apart: a line that moves (scrolls, crawls) between reads.
 ALIKE = 0.25
@@ -118,7 +118,7 @@ def follow_lines(found: Sequence[Sequence[Box]]) -> list[_Track]:
                     if other in pool:
                         pool.remove(other)
             (still if joined else fresh).append(track)
-        for track in fresh:  # overlaps nothing before: a line that moved, or a new one
+        for track in fresh:  # continues no line: a line that moved, or a new one
             moved = _nearest_alike(track.box, open_tracks)
             if moved is not None:
                 open_tracks.remove(moved)
