@@ -74,6 +74,7 @@ class OpenCVMasker:
         ever left at ``target``. Logs name only ``video_id``.
 
         """
+        log.info("video %s: level 2 masking started", video_id)
         # Imported here, not at the top: building the application (``endoveil status``,
         # ``--help``) must not load OpenCV, numpy and the OCR engine; only masking needs them.
         import cv2

@@ -37,18 +37,24 @@ def _start(data_dir: Path, *args: str) -> subprocess.Popen[str]:
 
 
 def _wait_for_level_2(data_dir: Path, process: subprocess.Popen[str]) -> None:
+    """Return once level 2 has started, with ``process`` frozen (SIGSTOP) until interrupted.
+
+    Frozen, it cannot finish the import between here and the Ctrl-C, however fast the machine.
+    """
     log = data_dir / "logs" / "endoveil.log"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
-        if log.exists() and "level frame_cleaning failed" in log.read_text():
-            time.sleep(0.3)  # level 2 is encoding now
+        if log.exists() and "level 2 masking started" in log.read_text():
+            process.send_signal(signal.SIGSTOP)
             return
-        time.sleep(0.05)
+        time.sleep(0.02)
     raise AssertionError("level 2 never started")
 
 
 def _interrupt(process: subprocess.Popen[str]) -> str:
+    """Ctrl-C ``process``, frozen by ``_wait_for_level_2``: the signal waits for it to go on."""
     process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGCONT)
     _, err = process.communicate(timeout=60)
     return err
 
@@ -81,8 +87,7 @@ def test_ctrl_c_then_restart_finishes_the_video_before_the_input_goes_to_done(
 
 def test_resume_right_after_ctrl_c_finishes_the_video(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    # long enough that level 2 is still encoding when Ctrl-C comes on a loaded machine
-    video = make_video(tmp_path / "exam.mp4", circle_layout(640, 360), seconds=16.0, seed=22)
+    video = make_video(tmp_path / "exam.mp4", circle_layout(640, 360), seconds=8.0, seed=22)
     importing = _start(data_dir, "import", str(video.path))
     _wait_for_level_2(data_dir, importing)
     _interrupt(importing)
