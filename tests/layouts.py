@@ -718,6 +718,14 @@ INSIDE_FAMILIES: dict[str, InsideFamily] = {f.name: f for f in (
         InsideLine(NAME, (340, 420), seconds=(0.5, 3.5), drift=(0.0, -100.0)),
         InsideLine(BIRTH, (560, 430), px=20, seconds=(2.0, 3.5), drift=(-100.0, 0.0),
                    colour=YELLOW)), details=True),
+    # a birth date crawling in from the image's rim between two keyframes and off between
+    # two others, the light switched just after a keyframe: read on that keyframe and the
+    # frames beside the switch, two reads a frame apart (barely a step), then nothing read
+    # until it was gone. Its last box, one such step on, was left a second behind it.
+    InsideFamily("moving_past_reads", dataclasses.replace(
+        _CIRCLE_540, name="circle_540_switch", seconds=12.0, lights=((7.08, "nbi"),)), (
+        InsideLine(BIRTH, (700, 230), px=22, seconds=(6.1, 8.0), drift=(-150.0, 0.0)),),
+        details=True),
     # fading in over 4 frames and out over 4, no step, shown for 10 frames between keyframes
     InsideFamily("fade_between_keyframes", _CIRCLE_540, (
         InsideLine(NAME, (330, 200), px=20, seconds=(1.04, 1.44), fade=4),

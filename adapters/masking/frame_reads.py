@@ -61,5 +61,6 @@ def interleaved(
         whole=[*reading.whole, *extra.whole],
         costs=[*reading.costs, *extra.costs],
         faces=[face for _, _, face in rows],
+        faint=reading.faint + extra.faint,
     )
     return [number for number, _, _ in rows], joined

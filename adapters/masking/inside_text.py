@@ -21,7 +21,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,6 +155,7 @@ class InsideReading:
     whole: list[Box] = field(default_factory=list)  # lines no candidate followed
     costs: list[KeyframeCost] = field(default_factory=list)
     faces: list[float] = field(default_factory=list)  # per keyframe: how much a face shows
+    faint: int = 0  # lines read where only faint light ink marked a place (read in parts)
 
     @property
     def keyframes(self) -> int:
@@ -168,12 +169,13 @@ class InsideReading:
 
     def boxes(
         self, numbers: Sequence[int], frames: int, size: tuple[int, int],
-        blank: Sequence[Range] = (),
+        blank: Sequence[Range] = (), unsure: Collection[int] = (),
     ) -> list[TimedBox]:  # fmt: skip
         """The boxes to black out, widened, over their frames (``numbers``: of each keyframe).
 
         Without a frame number for every keyframe read, every line spans the whole video.
-        What was read on keyframes in ``blank`` (blacked out whole) needs no box.
+        What was read on keyframes in ``blank`` (blacked out whole) needs no box. A line
+        missing on a frame in ``unsure`` goes on past it (``text_tracks.track_lines``).
         """
         width, height = size
         known = len(numbers) == len(self.found)
@@ -181,7 +183,7 @@ class InsideReading:
         if known and blank:
             found = [[] if covers(blank, n) else boxes
                      for n, boxes in zip(numbers, found, strict=True)]  # fmt: skip
-        tracks = track_lines(found, numbers if known else range(len(found)), frames)
+        tracks = track_lines(found, numbers if known else range(len(found)), frames, unsure)
         spans = [(t.first, t.last) if known else (0, frames - 1) for t in tracks]
         timed = [
             TimedBox(*widen_box(t.box, BOX_MARGIN_PX, width, height), *span)
@@ -282,6 +284,7 @@ class InsideReader:
                     self._reading.whole.append(line)
         self._previous = seen
         self._reading.found.append(found)
+        self._reading.faint += sum(1 for s in seen if s.candidate.faint and s.lines)
         cost = KeyframeCost(len(candidates), len(fresh), time.thread_time() - start, whole)
         self._reading.costs.append(cost)
 

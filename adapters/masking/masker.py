@@ -20,7 +20,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adapters.masking.passes import Job, Outcome, Pass, beside, encode_until_seen
+from adapters.masking.passes import (
+    Job,
+    Outcome,
+    Pass,
+    beside,
+    encode_until_seen,
+    refuse_faint,
+)
 from adapters.storage.atomic import atomic_target
 from domain.ports import LevelFailure, LevelResult
 from domain.reasons import Reason
@@ -185,6 +192,7 @@ class OpenCVMasker:
             outcome.final.checked, inside_lines=outcome.found,
             inside_masked=describe_boxes(boxes) if boxes else "",
             late_blanked=describe(outcome.missed), read_on_change=len(job.between),
+            read_at_line_ends=len(job.ends),
             face_blanked=describe(job.faced),
         )  # fmt: skip
         return region, outcome.final.written, checked, _inside_summary(outcome)
@@ -210,8 +218,9 @@ class OpenCVMasker:
                 "could be decoded: what the others show is unchecked.",
             )
         numbers, reading = interleaved(first.keyframes, first.reading, more, extra)
+        refuse_faint(reading)
         size = even_size(job.info.width, job.info.height)
-        boxes = reading.boxes(numbers, first.written, size, blank)
+        boxes = reading.boxes(numbers, first.written, size, blank, set(job.ends))
         return boxes, face_ranges(reading.faces, numbers, first.written)
 
     def _encode_and_check(self, job: Job, region: Region, boxes: list[TimedBox]) -> Pass:
@@ -258,6 +267,7 @@ class OpenCVMasker:
             )  # fmt: skip
         finally:
             reading = inside.result()
+        refuse_faint(reading)
         if written < info.frames:
             raise LevelFailure(
                 Reason.TRUNCATED_VIDEO,
@@ -275,7 +285,7 @@ class OpenCVMasker:
             )
         except VerificationFailed as failed:  # a screen on a keyframe: the next encode blanks it
             checked, failure = Verification(seen.keyframes, 0, 0), str(failed)
-        found = reading.boxes(numbers, written, size, [*job.blank, *watch.flagged()])
+        found = reading.boxes(numbers, written, size, [*job.blank, *watch.flagged()], set(job.ends))
         checked = dataclasses.replace(
             checked, inside_keyframes=reading.keyframes, inside_gap=gap,
             inside_lines=len(found), inside_left=len(found) if boxes else 0,

@@ -39,6 +39,11 @@ MAX_UNSEEN_SHARE = 0.5
 # in CHANGE_KEYFRAME_FRAMES frames of a long video (each costs keyframes' bits and a read).
 MAX_CHANGE_KEYFRAMES = 64
 CHANGE_KEYFRAME_FRAMES = 12
+# Frames between a line's last read without it and its first with it (and its last with it
+# and the next without) are read this many apart; at most ENDS_PER_FRAME of the video's
+# frames are read so, or MAX_CHANGE_KEYFRAMES (lines come and go too often beyond).
+END_STRIDE_FRAMES = 4
+ENDS_PER_FRAME = 1 / 6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +64,7 @@ class Job:
     faces: FaceFinder | None = None  # looks at each keyframe's image for a face
     faced: list[Range] = dataclasses.field(default_factory=list)  # blanked: a face shown
     between: tuple[int, ...] = ()  # frames read between keyframes (the watch saw something)
+    ends: tuple[int, ...] = ()  # ... and around where a line inside came or went
     surround: int = 0  # the grey of the surround's black: the watch lowers its copies by it
 
 
@@ -102,7 +108,8 @@ def encode_until_seen(
     keyframes whose image shows a face (blacked out up to the keyframes either side),
     steps in the image between two keyframes (each side of each; a line or a picture
     shown briefly, on its middle: those frames are decoded from the source and read,
-    ``adapters.masking.frame_reads``), and text inside the image. What they show is
+    ``adapters.masking.frame_reads``), and text inside the image (where each line came
+    and went, every few frames, read the same way: ``ends_to_read``). What they show is
     blacked out by the next encode, which forces keyframes on them and reads them
     masked; what it still reads there is blacked out by a third, the last.
 
@@ -116,8 +123,11 @@ def encode_until_seen(
     faced = [r for r in first.faces if not contains([*job.blank, *missed], r)]
     _refuse_unrepresentative(merge([*missed, *faced]), job.info.frames)
     blank = merge([*job.blank, *missed, *faced])
-    unread = frames_to_read(first, blank, missed)
-    boxes, found, final, between = first.boxes, first.checked.inside_lines, first, unread
+    between, ends = frames_to_read(first, blank, missed), ends_to_read(first, blank)
+    ends = sorted(set(ends) - set(between))  # the watch's own reads say a line is gone
+    job = dataclasses.replace(job, between=tuple(between), ends=tuple(ends))
+    unread = sorted({*between, *ends})
+    boxes, found, final = first.boxes, first.checked.inside_lines, first
     if unread and len(first.keyframes) != first.reading.keyframes:
         raise LevelFailure(
             Reason.VERIFICATION_FAILED,
@@ -132,8 +142,7 @@ def encode_until_seen(
         else:  # encoded again, those frames forced to keyframes: read masked there
             boxes, found = read, len(read)
             faced, blank = merge([*faced, *seen]), merge([*blank, *seen])
-    job = dataclasses.replace(job, blank=blank, keyframes=tuple(unread), faced=faced,
-                              between=tuple(between))  # fmt: skip
+    job = dataclasses.replace(job, blank=blank, keyframes=tuple(unread), faced=faced)
     for attempt in range(2):
         if not (boxes or missed or faced or unread) or (
             attempt and not ((final.boxes and unread) or final.faces)
@@ -188,6 +197,48 @@ def frames_to_read(first: Pass, blank: list[Range], missed: Sequence[Range] = ()
     around |= set(beside(missed, first.written))
     return sorted(f for f in around - shown
                   if f >= 0 and not covers(blank, f))  # fmt: skip
+
+
+def refuse_faint(reading: InsideReading) -> None:
+    """Fail when text was read where only faint light ink marked it.
+
+    A white overlay at a sixth of full opacity is read in parts: a word on one read,
+    another on the next, none on a third. Where its other words are on each frame is not
+    known, so its boxes cannot be vouched for (published green, such a line stayed readable
+    on most frames).
+    """
+    if reading.faint:
+        raise LevelFailure(
+            Reason.TEXT_INSIDE_IMAGE,
+            f"{reading.faint} line(s) of faint text read inside the endoscope image: light "
+            "ink the OCR reads only in parts, so where the rest of it is cannot be vouched "
+            "for.",
+        )
+
+
+def ends_to_read(first: Pass, blank: list[Range]) -> list[int]:
+    """The frames around where each line read inside the image came and went, to be read.
+
+    Where nothing read it, a line may have been anywhere its motion took it
+    (``text_tracks.unseen_ends``). Without a frame number for every keyframe read, the
+    boxes span the whole video and nothing is read. Frames blanked are left out.
+    """
+    from adapters.masking.text_tracks import unseen_ends  # numpy: loaded only to mask
+
+    numbers, reading = first.keyframes, first.reading
+    if len(numbers) != reading.keyframes:
+        return []
+    found = [[] if covers(blank, n) else list(boxes)
+             for n, boxes in zip(numbers, reading.found, strict=True)]  # fmt: skip
+    ends = [f for f in unseen_ends(found, numbers, first.written, END_STRIDE_FRAMES)
+            if not covers(blank, f)]  # fmt: skip
+    if len(ends) > max(MAX_CHANGE_KEYFRAMES, int(first.written * ENDS_PER_FRAME)):
+        raise LevelFailure(
+            Reason.TEXT_INSIDE_IMAGE,
+            f"Lines inside the image come and go too often to follow each: {len(ends)} "
+            "frames would have to be read to say where they were between keyframes.",
+        )
+    return ends
 
 
 def beside(ranges: Sequence[Range], frames: int) -> tuple[int, ...]:

@@ -56,6 +56,7 @@ class Candidate:
     box: Box  # work pixels
     ink: np.ndarray  # bool, the ink inside ``box`` (to compare with the next keyframe)
     vertical: bool = False  # a line running up or down the image (read turned)
+    faint: bool = False  # only light ink this faint marks it (``FAINT_LEVEL``)
 
 
 def crossings(ink: np.ndarray) -> float:
@@ -184,6 +185,12 @@ def _turned_lines(
     return [(y, x, h, w) for x, y, w, h in found]
 
 
+def _within(inner: Box, outer: Box) -> bool:
+    return (outer[0] <= inner[0] and outer[1] <= inner[1]
+            and inner[0] + inner[2] <= outer[0] + outer[2]
+            and inner[1] + inner[3] <= outer[1] + outer[3])  # fmt: skip
+
+
 def merge_boxes(boxes: list[Box], gap: int) -> list[Box]:
     """Boxes closer than ``gap`` to each other joined into one (until none are)."""
     merged = list(boxes)
@@ -242,10 +249,11 @@ class CandidateFinder:
         standing = [b for b in turned if b[3] > b[2]]  # the letters of a word lying join wide
         ink = bright | dark
         return [
-            Candidate(b, ink[b[1] : b[1] + b[3], b[0] : b[0] + b[2]], vertical)
+            Candidate(b, ink[b[1] : b[1] + b[3], b[0] : b[0] + b[2]], vertical,
+                      not vertical and not any(_within(line, b) for line in lines))
             for vertical, found in ((False, boxes), (True, standing))
             for b in found
-        ]
+        ]  # fmt: skip
 
     def to_frame(self, box: Box, origin: tuple[int, int], pad: int = 0) -> Box:
         """``box`` (work pixels) in frame pixels, widened by ``pad``, ``origin`` the bbox's."""

@@ -8,14 +8,17 @@ line (a clock ticking, a banner, a line read in parts); their union is blacked o
 joined range. So are two boxes alike in size a little apart, one where the other ended: a
 line that moves. Between two reads of a moving line, the box holding both is blacked out (a
 line moving straight stays inside it); before its first read and after its last, the box
-holding it and where one more step of its motion would take it; where it barely moves, the
-boxes are one. A line that cannot be followed from keyframe to keyframe is blacked out over
-the whole video.
+holding it and where its speed takes it up to the nearest read without it; where it barely
+moves, the boxes are one. Where a line came and went, frames are read every few frames
+(``unseen_ends``), so those nearest reads are close; one of them missing the line may be the
+OCR's miss, so it is gone only at the second, and a line read again at its place after two
+missed reads was there between (``_bridges``). A line that cannot be followed from keyframe to
+keyframe is blacked out over the whole video.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -34,6 +37,7 @@ ALIKE = 0.25
 MAX_STEP = 2.0
 # Consecutive pieces of a line are one box when that box is at most this much larger.
 STAYED = 1.25
+MAX_MISSED_READS = 2  # a line read again where it was after this many reads missed it: held
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,10 @@ def _nearest_alike(box: Box, tracks: Sequence[_Track]) -> _Track | None:
 
 
 def track_lines(
-    found: Sequence[Sequence[Box]], numbers: Sequence[int], frames: int
+    found: Sequence[Sequence[Box]],
+    numbers: Sequence[int],
+    frames: int,
+    unsure: Collection[int] = (),
 ) -> list[TimedBox]:
     """Join the lines found on read keyframes into boxes with frame ranges.
 
@@ -162,25 +169,32 @@ def track_lines(
         found: for each read keyframe, in order, the boxes of the lines to black out.
         numbers: the frame number of each read keyframe (same length as ``found``).
         frames: how many frames the video has.
+        unsure: frames read only to say where a line was (``unseen_ends``): one of them not
+            showing a line may have missed it (the OCR misses a line now and then), so the
+            line is gone only at the second read in a row without it, or at the first
+            other read without it.
 
     Returns:
-        Per line, boxes over the frames from the read keyframe before its first sighting
-        to the read keyframe after its last one (the video's ends where there is none). A
-        line that stays has one box holding every sighting (read whole on one keyframe, in
-        parts on another: all of it is blacked out all along). A line that moves one way at
-        every read has, from one sighting up to the next, the box holding both; before the
-        first and after the last, the box holding it and where one more step of its motion
-        takes it (seen twice, both sightings: a line read in parts looks like one step).
+        Per line, boxes over the frames from the read before its first sighting to the
+        read after its last one (the video's ends where there is none; past one ``unsure``
+        read without it). A line that stays has one box holding every sighting (read whole
+        on one keyframe, in parts on another: all of it is blacked out all along). A line
+        that moves one way at every read has, from one sighting up to the next, the box
+        holding both; before the first and after the last, the box holding it and where its
+        speed takes it up to the nearest read without it (seen twice, both sightings: a
+        line read in parts looks like one step). A line read again at its place after two
+        reads missed it has the box holding both sightings between them.
 
     """
     if len(found) != len(numbers):
         raise ValueError("every read keyframe needs its frame number")
-    last = len(numbers) - 1
-    timed: list[TimedBox] = []
-    for track in follow_lines(found):
+    sure = [i for i, number in enumerate(numbers) if number not in unsure]
+    tracks = follow_lines(found)
+    timed = _bridges(tracks, numbers, sure)
+    for track in tracks:
         boxes = [track.seen[i] for i in range(track.first, track.last + 1)]
-        before = numbers[track.first - 1] if track.first > 0 else 0
-        after = numbers[track.last + 1] if track.last < last else frames - 1
+        before = _gone(numbers, range(track.first - 1, -1, -1), unsure, 0)
+        after = _gone(numbers, range(track.last + 1, len(numbers)), unsure, frames - 1)
         steps = [_step(b, a) for a, b in pairwise(boxes)]
         parts = any(_parts(a, b) for a, b in pairwise(boxes))
         if parts or not _moves(steps):  # it stays (read in parts, jittering): all, always
@@ -189,7 +203,15 @@ def track_lines(
                 held = union(held, box)
             timed.append(TimedBox(*held, before, after))
             continue
-        behind, ahead = _moved(boxes[0], steps[0], -1), _moved(boxes[-1], steps[-1], 1)
+        # how far it moves: at its speed, up to the first read without it
+        first_miss = numbers[track.first - 1] if track.first > 0 else 0
+        next_miss = numbers[track.last + 1] if track.last < len(numbers) - 1 else frames - 1
+        lead = (numbers[track.first] - first_miss) / (
+            numbers[track.first + 1] - numbers[track.first]
+        )
+        trail = (next_miss - numbers[track.last]) / (numbers[track.last] - numbers[track.last - 1])
+        behind = _moved(boxes[0], _scaled(steps[0], lead), -1)
+        ahead = _moved(boxes[-1], _scaled(steps[-1], trail), 1)
         if len(boxes) == 2:  # one step: perhaps a line read in parts; both, at either end
             behind, ahead = union(behind, boxes[1]), union(ahead, boxes[0])
         pieces = [TimedBox(*union(behind, boxes[0]), before, numbers[track.first] - 1)]
@@ -200,6 +222,62 @@ def track_lines(
         pieces.append(TimedBox(*union(boxes[-1], ahead), numbers[track.last], after))
         timed += _joined_pieces([p for p in pieces if p.first <= p.last])
     return timed
+
+
+def unseen_ends(
+    found: Sequence[Sequence[Box]], numbers: Sequence[int], frames: int, stride: int
+) -> list[int]:
+    """The frames to read where no read says where a line was: every ``stride`` frames.
+
+    Between a line's first sighting and the read before it, and between its last and the
+    read after it (or the video's end), the line may have moved anywhere its motion took
+    it: a crawl read last on a keyframe goes on for up to a keyframe gap, and one more step
+    of the motion seen there (two reads a frame apart: barely a step) does not reach it.
+    Read there every ``stride`` frames, its ends are known to within ``stride`` frames.
+    ``found`` and ``numbers`` are as for ``track_lines``.
+    """
+    wanted: set[int] = set()
+    last = len(numbers) - 1
+    for track in follow_lines(found):
+        if track.first > 0:
+            shown, unseen = numbers[track.first], numbers[track.first - 1]
+            wanted.update(range(shown - stride, unseen, -stride))
+        unseen = numbers[track.last + 1] if track.last < last else frames
+        wanted.update(range(numbers[track.last] + stride, unseen, stride))
+    return sorted(wanted - set(numbers))
+
+
+def _bridges(
+    tracks: Sequence[_Track], numbers: Sequence[int], sure: Sequence[int]
+) -> list[TimedBox]:
+    """Boxes over the gap between two sightings of a line at one place, missed in between.
+
+    A faint line read in parts is missed on some reads and read again where it was: when
+    at most ``MAX_MISSED_READS`` reads (of ``sure``) missed it, it was most likely there all
+    along, and the box holding both sightings covers the frames between them.
+    """
+    bridges = []
+    for a in tracks:
+        for b in tracks:
+            if b.first <= a.last or not overlaps(a.box, b.seen[b.first]):
+                continue
+            missed = sum(1 for i in sure if a.last < i < b.first)
+            if 2 <= missed <= MAX_MISSED_READS:  # one miss: the boxes meet on it already
+                both = union(a.box, b.seen[b.first])
+                bridges.append(TimedBox(*both, numbers[a.last], numbers[b.first]))
+    return bridges
+
+
+def _gone(numbers: Sequence[int], reads: range, unsure: Collection[int], end: int) -> int:
+    """The frame from which a line is gone, ``end`` when no read says so.
+
+    Of ``reads`` (indexes, nearest first, none showing the line): the first that is not
+    ``unsure``, or the second in a row.
+    """
+    for missed, index in enumerate(reads, start=1):
+        if numbers[index] not in unsure or missed == 2:
+            return numbers[index]
+    return end
 
 
 def _step(box: Box, previous: Box) -> tuple[int, int]:
@@ -235,6 +313,12 @@ def _moves(steps: Sequence[tuple[int, int]]) -> bool:
     )
 
 
+def _scaled(step: tuple[int, int], times: float) -> tuple[int, int]:
+    """``step`` made ``times`` as long (rounded away from zero): the same speed, longer."""
+    return (int(np.copysign(np.ceil(abs(step[0]) * times), step[0])),
+            int(np.copysign(np.ceil(abs(step[1]) * times), step[1])))  # fmt: skip
+
+
 def _moved(box: Box, step: tuple[int, int], direction: int) -> Box:
     """``box`` moved on by ``step`` (``direction`` -1: back), kept off negative pixels."""
     x, y = box[0] + direction * step[0], box[1] + direction * step[1]
@@ -243,15 +327,22 @@ def _moved(box: Box, step: tuple[int, int], direction: int) -> Box:
 
 
 def _joined_pieces(pieces: Sequence[TimedBox]) -> list[TimedBox]:
-    """Consecutive pieces of one line as one box where it barely moved (a line that stays)."""
-    joined = [pieces[0]]
+    """Consecutive pieces of one line as one box where it barely moved (a line that stays).
+
+    The joined box may be at most ``STAYED`` times the smallest piece it holds: a line read
+    every few frames moves little from one piece to the next, and joining each to a box
+    that grew with every join (or to a piece that holds a longer way) would hold all its way.
+    """
+    joined, smallest = [pieces[0]], _area(pieces[0].box)
     for piece in pieces[1:]:
         held = joined[-1]
         both = union(held.box, piece.box)
-        if _area(both) <= STAYED * max(_area(held.box), _area(piece.box)):
+        if _area(both) <= STAYED * min(smallest, _area(piece.box)):
             joined[-1] = TimedBox(*both, held.first, max(held.last, piece.last))
+            smallest = min(smallest, _area(piece.box))
         else:
             joined.append(piece)
+            smallest = _area(piece.box)
     return joined
 
 

@@ -60,6 +60,7 @@ class Verification:
     watched: int = 0  # input frames classified while encoding (a screen without the image)
     late_blanked: str = ""  # of them, frames the samples missed: ``N frames (a-b)``
     read_on_change: int = 0  # keyframes forced between two: steps, brief sights, blanks' sides
+    read_at_line_ends: int = 0  # ... and where a line inside came or went (its motion there)
     faces_looked: int = 0  # keyframes whose image was looked at for a face
     face_blanked: str = ""  # frames blacked out whole around keyframes that showed one
 
@@ -71,6 +72,9 @@ class Verification:
         late = f", {self.late_blanked} blacked out whole" if self.late_blanked else ""
         change = (f", {self.read_on_change} frame(s) read where the image changed abruptly "
                   "or briefly" if self.read_on_change else "")  # fmt: skip
+        if self.read_at_line_ends:
+            change += (f", {self.read_at_line_ends} frame(s) read where a line inside the "
+                       "image came or went")  # fmt: skip
         watched = f"; every frame watched ({self.watched}){late}{change}" if self.watched else ""
         if self.faces_looked:
             faces = f", {self.face_blanked} blacked out whole" if self.face_blanked else ""
