@@ -267,7 +267,6 @@ class OpenCVMasker:
             )  # fmt: skip
         finally:
             reading = inside.result()
-        refuse_faint(reading)
         if written < info.frames:
             raise LevelFailure(
                 Reason.TRUNCATED_VIDEO,
@@ -278,6 +277,7 @@ class OpenCVMasker:
                 Reason.VERIFICATION_FAILED,
                 f"{watch.frames} of the {written} frames encoded were watched.",
             )
+        refuse_faint(reading)
         failure = None
         try:
             checked = verify_output(

@@ -115,3 +115,25 @@ def test_the_same_ink_again_is_recognised_shifted_ink_is_not() -> None:
     assert same_ink(Candidate((10, 10, 60, 20), ink), same)
     assert not same_ink(Candidate((10, 10, 60, 20), ink), moved)
     assert not same_ink(Candidate((30, 10, 60, 20), ink), same)
+
+
+def test_a_line_only_faint_light_ink_marks_is_a_faint_candidate() -> None:
+    # a white overlay at a sixth of full opacity (read in parts), and the same line opaque
+    finder = CandidateFinder(np.full(SIZE, 255, np.uint8))
+    for opacity, faint in ((0.16, True), (1.0, False)):
+        frame = _tissue(7, details=False)
+        line = InsideLine(TEXTS[0], (300, 300), 24, colour=WHITE)
+        _draw_faded(frame, line, opacity)
+        x, y, w, h = _line_box(line)
+
+        found = [
+            c
+            for c in finder.find(_planes(frame))
+            if _overlap(finder.to_frame(c.box, (0, 0)), (x, y, w, h)) and not c.vertical
+        ]
+
+        assert found and all(c.faint is faint for c in found), (opacity, found)
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
